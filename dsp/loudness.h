@@ -1,0 +1,63 @@
+/* gst-mastering dsp: ITU-R BS.1770-4 / EBU R128 loudness meter.
+ *
+ * K-weighting (kweight.h) per channel in double precision, channel weights,
+ * then energies in hops of at most 10 ms:
+ *  - momentary: mean square over the last 400 ms, evaluated every hop;
+ *  - short-term: last 3 s, evaluated every hop;
+ *  - integrated: 400 ms gating blocks every 100 ms, absolute gate -70 LUFS,
+ *    relative gate -10 LU, from a histogram of block energies (bounded
+ *    memory for streams of any length);
+ *  - loudness range: EBU Tech 3342, short-term values at >= 10 Hz,
+ *    absolute gate -70 LUFS, relative gate -20 LU, 10th to 95th percentile.
+ * Before the first sample the stream is taken to be silence, so windows
+ * are defined from the first hop on.
+ *
+ * Non-finite input samples are counted, treated as 0, and never enter the
+ * filter state.
+ */
+#ifndef MST_LOUDNESS_H
+#define MST_LOUDNESS_H
+
+#include "mst.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct MstLoudness MstLoudness;
+
+/* rate MST_RATE_MIN..MST_RATE_MAX, channels 1..MST_CHANNELS_MAX; NULL on
+ * bad arguments or no memory.  Every channel starts with weight 1.0. */
+MstLoudness *mst_loudness_new (unsigned rate, unsigned channels);
+void mst_loudness_free (MstLoudness *m);
+/* Forget everything measured (filter state, windows, histograms, maxima). */
+void mst_loudness_reset (MstLoudness *m);
+
+/* BS.1770 power weight of channel ch: 1.0 (L, R, C), 1.41 (surround),
+ * 0.0 excludes the channel (LFE).  MST_ERR_INVAL on a bad ch or weight. */
+int mst_loudness_set_channel_weight (MstLoudness *m, unsigned ch,
+    double weight);
+
+/* Feed interleaved frames.  Returns how many non-finite samples were
+ * replaced by 0. */
+size_t mst_loudness_add_f32 (MstLoudness *m, const float *x, size_t frames);
+size_t mst_loudness_add_f64 (MstLoudness *m, const double *x, size_t frames);
+/* Feed digital silence (GAP buffers). */
+void mst_loudness_add_silence (MstLoudness *m, size_t frames);
+
+/* Results in LUFS (loudness) or LU (range); -INFINITY where undefined
+ * (nothing above the gates yet). */
+double mst_loudness_momentary (const MstLoudness *m);
+double mst_loudness_shortterm (const MstLoudness *m);
+double mst_loudness_integrated (const MstLoudness *m);
+double mst_loudness_range (const MstLoudness *m);
+double mst_loudness_max_momentary (const MstLoudness *m);
+double mst_loudness_max_shortterm (const MstLoudness *m);
+
+/* Frames fed since the last reset. */
+unsigned long long mst_loudness_frames (const MstLoudness *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MST_LOUDNESS_H */

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int mst_placeholder_plugin;

@@ -1,0 +1,243 @@
+/* gst-mastering: deterministic test and demo signals. */
+#include "synth.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+void
+mst_rng_seed (MstRng *r, uint64_t seed)
+{
+  r->s = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+  if (r->s == 0)
+    r->s = 1;
+}
+
+uint64_t
+mst_rng_next (MstRng *r)
+{
+  uint64_t x = r->s;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  r->s = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+double
+mst_rng_uniform (MstRng *r)
+{
+  /* 53 random bits -> [0, 1) -> [-1, 1) */
+  return (double) (mst_rng_next (r) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+double
+mst_rng_gauss (MstRng *r)
+{
+  double u1, u2;
+  do
+    u1 = 0.5 * (mst_rng_uniform (r) + 1.0);
+  while (u1 <= 1e-300);
+  u2 = 0.5 * (mst_rng_uniform (r) + 1.0);
+  return sqrt (-2.0 * log (u1)) * cos (2.0 * M_PI * u2);
+}
+
+void
+mst_synth_sine_f64 (double *x, size_t frames, unsigned channels,
+    unsigned channel_mask, double rate, double freq, double amp,
+    double phase, int add)
+{
+  size_t n;
+  unsigned c;
+  double w = 2.0 * M_PI * freq / rate;
+
+  for (n = 0; n < frames; n++) {
+    /* phase from the index, not accumulated: exact for long signals */
+    double v = amp * sin (w * (double) n + phase);
+    for (c = 0; c < channels; c++) {
+      if (!(channel_mask & (1u << c)))
+        continue;
+      if (add)
+        x[n * channels + c] += v;
+      else
+        x[n * channels + c] = v;
+    }
+  }
+}
+
+void
+mst_synth_noise_f64 (double *x, size_t frames, unsigned channels,
+    unsigned channel_mask, double rms, uint64_t seed)
+{
+  MstRng r;
+  size_t n;
+  unsigned c;
+  /* uniform in [-1, 1) has RMS 1/sqrt(3) */
+  double g = rms * sqrt (3.0);
+
+  mst_rng_seed (&r, seed);
+  for (n = 0; n < frames; n++)
+    for (c = 0; c < channels; c++)
+      if (channel_mask & (1u << c))
+        x[n * channels + c] = g * mst_rng_uniform (&r);
+}
+
+void
+mst_synth_to_f32 (float *dst, const double *src, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    dst[i] = (float) src[i];
+}
+
+/* --- music-like programme ------------------------------------------------ */
+
+/* Section gains (dB) per 4-bar phrase: intro, verse, chorus, breakdown,
+ * verse, chorus, outro.  Layers: bit 0 drums, 1 bass, 2 chords, 3 hats. */
+static const struct
+{
+  double gain_db;
+  unsigned layers;
+} sections[] = {
+  { -14.0, 0x4 | 0x8 },
+  { -6.0, 0xf },
+  { 0.0, 0xf },
+  { -18.0, 0x4 },
+  { -6.0, 0xf },
+  { 0.0, 0xf },
+  { -10.0, 0x4 | 0x2 },
+};
+
+#define N_SECTIONS (sizeof (sections) / sizeof (sections[0]))
+
+/* chord roots (Hz) of a I-vi-IV-V style progression, one per bar */
+static const double roots[4] = { 55.0, 46.25, 41.2, 49.0 };
+
+int
+mst_synth_music_f64 (double *x, size_t frames, unsigned channels,
+    double rate, double peak_dbfs, uint64_t seed)
+{
+  const double beat = 0.5;      /* 120 bpm */
+  const double bar = 4 * beat;
+  const double phrase = 4 * bar;
+  MstRng r;
+  size_t n;
+  unsigned c;
+  double peak = 0.0, g, hat_prev = 0.0, hat_hp = 0.0;
+  double zap_f = rate <= 48000.0 ? rate / 4.0 : 12000.0;
+
+  if (!x || channels == 0 || rate <= 0.0)
+    return -1;
+
+  mst_rng_seed (&r, seed);
+
+  for (n = 0; n < frames; n++) {
+    double t = (double) n / rate;
+    size_t sec = (size_t) (t / phrase) % N_SECTIONS;
+    double sg = pow (10.0, sections[sec].gain_db / 20.0);
+    unsigned layers = sections[sec].layers;
+    double tb = fmod (t, beat);         /* time in beat */
+    int beat_i = (int) (fmod (t, bar) / beat);
+    int bar_i = (int) (t / bar) % 4;
+    double root = roots[bar_i];
+    double mid = 0.0, side = 0.0, left = 0.0, right = 0.0;
+    double noise = mst_rng_uniform (&r);
+
+    if (layers & 0x1) {
+      /* kick on beats 0 and 2: pitch sweep 150 -> 45 Hz with a click */
+      if (beat_i == 0 || beat_i == 2) {
+        double ph = 2.0 * M_PI * (45.0 * tb + 105.0 * 0.03 *
+            (1.0 - exp (-tb / 0.03)));
+        mid += 0.9 * sin (ph) * exp (-tb / 0.18);
+        if (tb < 0.002)
+          mid += 0.5 * noise * (1.0 - tb / 0.002);
+      }
+      /* snare on beats 1 and 3: noise burst plus a 190 Hz body */
+      if (beat_i == 1 || beat_i == 3) {
+        double e = exp (-tb / 0.07);
+        mid += 0.45 * noise * e + 0.35 * sin (2.0 * M_PI * 190.0 * tb) *
+            exp (-tb / 0.05);
+        side += 0.08 * noise * e;
+      }
+    }
+
+    if (layers & 0x8) {
+      /* hi-hat every eighth: differentiated noise, fast decay, panned */
+      double t8 = fmod (t, beat / 2.0);
+      double hp = noise - hat_prev;
+      hat_prev = noise;
+      hat_hp = hp * 0.3 * exp (-t8 / 0.03);
+      left += 0.4 * hat_hp;
+      right += 0.9 * hat_hp;
+    }
+
+    if (layers & 0x2) {
+      /* bass: eighth notes on the root, a few harmonics, plucked */
+      double t8 = fmod (t, beat / 2.0);
+      double env = exp (-t8 / 0.25) * (1.0 - exp (-t8 / 0.004));
+      double b = 0.0;
+      int k;
+      for (k = 1; k <= 4; k++)
+        b += sin (2.0 * M_PI * root * k * t) / k;
+      mid += 0.45 * env * b;
+    }
+
+    if (layers & 0x4) {
+      /* sustained triad an octave and a fifth up, detuned L/R */
+      static const double ratios[3] = { 4.0, 5.04, 6.0 };
+      double tbar = fmod (t, bar);
+      double env = 1.0 - exp (-tbar / 0.08);
+      int v, k;
+      for (v = 0; v < 3; v++) {
+        double f = root * ratios[v];
+        for (k = 1; k <= 3; k++) {
+          double a = 0.06 * env / k;
+          left += a * sin (2.0 * M_PI * f * k * t * 1.002);
+          right += a * sin (2.0 * M_PI * f * k * t * 0.998 + 0.3);
+        }
+      }
+    }
+
+    /* a short bright synth stab in each chorus: a tone at fs/4 with 45
+     * degree phase whose peaks fall between samples (inter-sample peaks) */
+    if (sections[sec].gain_db == 0.0) {
+      double tp = fmod (t, phrase);
+      if (tp > 6.0 && tp < 6.06) {
+        double e = sin (M_PI * (tp - 6.0) / 0.06);
+        double z = 0.9 * e * e * sin (2.0 * M_PI * zap_f * t + M_PI / 4.0);
+        left += z;
+        right += z;
+      }
+    }
+
+    {
+      double lv = sg * (mid + side + left);
+      double rv = sg * (mid - side + right);
+      for (c = 0; c < channels; c++) {
+        double v;
+        if (channels == 1)
+          v = 0.5 * (lv + rv);
+        else if (c == 0)
+          v = lv;
+        else if (c == 1)
+          v = rv;
+        else
+          v = 0.3 * sg * (mid + 0.2 * mst_rng_uniform (&r)) * (c == 3 ? 0.5 : 1.0);
+        x[n * channels + c] = v;
+        if (fabs (v) > peak)
+          peak = fabs (v);
+      }
+    }
+  }
+
+  if (peak > 0.0) {
+    g = pow (10.0, peak_dbfs / 20.0) / peak;
+    for (n = 0; n < frames * channels; n++)
+      x[n] *= g;
+  }
+  return 0;
+}
