@@ -1,2 +1,174 @@
-/* placeholder: being written */
-typedef int mst_placeholder_kweight;
+/* gst-mastering dsp: ITU-R BS.1770-4 K-weighting pre-filter. */
+#include "kweight.h"
+
+double
+mst_kweight_rlb_gain (void)
+{
+  double k = tan (M_PI * MST_KWEIGHT_RLB_F0 / 48000.0);
+
+  return 1.0 + k / MST_KWEIGHT_RLB_Q + k * k;
+}
+
+int
+mst_kweight_design (MstKWeight * k, double rate)
+{
+  double vh, vb, g;
+  double sb[3], sa[3], hb[3], ha[3];
+
+  if (!(rate >= MST_RATE_MIN && rate <= MST_RATE_MAX))
+    return MST_ERR_INVAL;
+
+  vh = pow (10.0, MST_KWEIGHT_SHELF_G_DB / 20.0);
+  vb = pow (vh, MST_KWEIGHT_SHELF_VB_EXP);
+  sb[0] = 1.0;
+  sb[1] = vb / MST_KWEIGHT_SHELF_Q;
+  sb[2] = vh;
+  sa[0] = 1.0;
+  sa[1] = 1.0 / MST_KWEIGHT_SHELF_Q;
+  sa[2] = 1.0;
+
+  g = mst_kweight_rlb_gain ();
+  hb[0] = 0.0;
+  hb[1] = 0.0;
+  hb[2] = g;
+  ha[0] = 1.0;
+  ha[1] = 1.0 / MST_KWEIGHT_RLB_Q;
+  ha[2] = 1.0;
+
+  if (mst_biquad_from_analog (&k->shelf, rate, MST_KWEIGHT_SHELF_F0, sb,
+          sa) != MST_OK)
+    return MST_ERR_INVAL;
+  if (mst_biquad_from_analog (&k->highpass, rate, MST_KWEIGHT_RLB_F0, hb,
+          ha) != MST_OK)
+    return MST_ERR_INVAL;
+
+  /* The high-pass numerator is b0 (1, -2, 1): move b0 into the shelf. */
+  k->fb0 = k->shelf.b0 * k->highpass.b0;
+  k->fb1 = k->shelf.b1 * k->highpass.b0;
+  k->fb2 = k->shelf.b2 * k->highpass.b0;
+  k->fa1 = k->shelf.a1;
+  k->fa2 = k->shelf.a2;
+  k->ha1 = k->highpass.a1;
+  k->ha2 = k->highpass.a2;
+  return MST_OK;
+}
+
+double
+mst_kweight_response_db (const MstKWeight * k, double rate, double freq)
+{
+  return mst_biquad_cascade_response_db (&k->shelf, 2, rate, freq);
+}
+
+/* Fused K-weighting of one or two channels (stride = channels).  Direct
+ * form I; the high-pass input history is the shelf output history, so a
+ * channel carries six values:
+ *   x1, x2  input;  y1, y2  shelf output (scaled);  z1, z2  output.
+ * They live in MstBiquadState pairs as st[0] = {x1, x2, y1, y2} and
+ * st[1] = {y1, y2, z1, z2} (st[1].x1/x2 mirror st[0].y1/y2).
+ *
+ * Each recursion's loop-carried path is one multiply and one subtract
+ * (the a1 term is added last); two channels in one loop keep four
+ * recursions in flight. */
+#define KW_LOAD(p, s)                                                         \
+  double p##x1 = (s)[0].x1, p##x2 = (s)[0].x2, p##y1 = (s)[0].y1,             \
+      p##y2 = (s)[0].y2, p##z1 = (s)[1].y1, p##z2 = (s)[1].y2,                \
+      p##acc = 0.0
+
+#define KW_STEP(p, xin)                                                       \
+  do {                                                                        \
+    double x_ = (xin);                                                        \
+    double y_ = b0 * x_ + b1 * p##x1 + b2 * p##x2 - a2 * p##y2 - a1 * p##y1;  \
+    double z_ = ((y_ - p##y1) - (p##y1 - p##y2)) - h2 * p##z2 - h1 * p##z1;   \
+    p##x2 = p##x1;                                                            \
+    p##x1 = x_;                                                               \
+    p##y2 = p##y1;                                                            \
+    p##y1 = y_;                                                               \
+    p##z2 = p##z1;                                                            \
+    p##z1 = z_;                                                               \
+    p##acc += z_ * z_;                                                        \
+  } while (0)
+
+#define KW_STORE(p, s, sum)                                                   \
+  do {                                                                        \
+    (s)[0].x1 = mst_flush_denormal (p##x1);                                   \
+    (s)[0].x2 = mst_flush_denormal (p##x2);                                   \
+    (s)[0].y1 = (s)[1].x1 = mst_flush_denormal (p##y1);                       \
+    (s)[0].y2 = (s)[1].x2 = mst_flush_denormal (p##y2);                       \
+    (s)[1].y1 = mst_flush_denormal (p##z1);                                   \
+    (s)[1].y2 = mst_flush_denormal (p##z2);                                   \
+    (sum) += p##acc;                                                          \
+  } while (0)
+
+#define KW_COEFS(k)                                                           \
+  const double b0 = (k)->fb0, b1 = (k)->fb1, b2 = (k)->fb2;                   \
+  const double a1 = (k)->fa1, a2 = (k)->fa2, h1 = (k)->ha1, h2 = (k)->ha2
+
+#define DEFINE_ENERGY(fmt, T)                                                 \
+static void                                                                   \
+energy_one_##fmt (const MstKWeight *k, MstBiquadState *s, const T *x,        \
+    size_t frames, unsigned stride, double *sum)                              \
+{                                                                             \
+  KW_COEFS (k);                                                               \
+  KW_LOAD (p, s);                                                             \
+  size_t i;                                                                   \
+                                                                              \
+  for (i = 0; i < frames; i++)                                                \
+    KW_STEP (p, x[i * stride]);                                               \
+  KW_STORE (p, s, *sum);                                                      \
+}                                                                             \
+                                                                              \
+static void                                                                   \
+energy_two_##fmt (const MstKWeight *k, MstBiquadState *s, const T *x,        \
+    size_t frames, unsigned stride, double *sum)                              \
+{                                                                             \
+  KW_COEFS (k);                                                               \
+  KW_LOAD (p, s);                                                             \
+  KW_LOAD (q, s + MST_KWEIGHT_STATES);                                        \
+  size_t i;                                                                   \
+                                                                              \
+  for (i = 0; i < frames; i++) {                                              \
+    KW_STEP (p, x[i * stride]);                                               \
+    KW_STEP (q, x[i * stride + 1]);                                           \
+  }                                                                           \
+  KW_STORE (p, s, sum[0]);                                                    \
+  KW_STORE (q, s + MST_KWEIGHT_STATES, sum[1]);                               \
+}                                                                             \
+                                                                              \
+/* Interleaved stereo: the stride is a constant. */                          \
+static void                                                                   \
+energy_stereo_##fmt (const MstKWeight *k, MstBiquadState *s, const T *x,     \
+    size_t frames, double *sum)                                               \
+{                                                                             \
+  KW_COEFS (k);                                                               \
+  KW_LOAD (p, s);                                                             \
+  KW_LOAD (q, s + MST_KWEIGHT_STATES);                                        \
+  size_t i;                                                                   \
+                                                                              \
+  for (i = 0; i < frames; i++) {                                              \
+    KW_STEP (p, x[2 * i]);                                                    \
+    KW_STEP (q, x[2 * i + 1]);                                                \
+  }                                                                           \
+  KW_STORE (p, s, sum[0]);                                                    \
+  KW_STORE (q, s + MST_KWEIGHT_STATES, sum[1]);                               \
+}                                                                             \
+                                                                              \
+void                                                                          \
+mst_kweight_energy_##fmt (const MstKWeight *k, MstBiquadState *st,           \
+    const T *x, size_t frames, unsigned channels, double *sumsq)              \
+{                                                                             \
+  unsigned ch = 0;                                                            \
+                                                                              \
+  if (channels == 2) {                                                        \
+    energy_stereo_##fmt (k, st, x, frames, sumsq);                            \
+    return;                                                                   \
+  }                                                                           \
+  for (; ch + 1 < channels; ch += 2)                                          \
+    energy_two_##fmt (k, st + ch * MST_KWEIGHT_STATES, x + ch, frames,        \
+        channels, sumsq + ch);                                                \
+  if (ch < channels)                                                          \
+    energy_one_##fmt (k, st + ch * MST_KWEIGHT_STATES, x + ch, frames,        \
+        channels, sumsq + ch);                                                \
+}
+
+DEFINE_ENERGY (f32, float)
+DEFINE_ENERGY (f64, double)

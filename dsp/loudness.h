@@ -12,6 +12,16 @@
  * Before the first sample the stream is taken to be silence, so windows
  * are defined from the first hop on.
  *
+ * Precision: the hop divides 400 ms and 3 s exactly at every standard
+ * rate (480 frames at 48 kHz, 441 at 44.1 kHz, 147 at 22.05 kHz), so the
+ * momentary and short-term values and their maxima are exact window
+ * means.  Gating blocks and the short-term values of the loudness range
+ * are taken on the 100 ms grid from the first frame (the range once a
+ * full 3 s window exists).  The histograms have 0.01 LU bins holding
+ * count and energy sum: the gated means are exact except for the one bin
+ * a relative threshold falls in, the percentiles are within one bin.
+ * Memory is fixed at _new () (about 330 kB): streams may be of any length.
+ *
  * Non-finite input samples are counted, treated as 0, and never enter the
  * filter state.
  */
@@ -20,44 +30,36 @@
 
 #include "mst.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
 typedef struct MstLoudness MstLoudness;
 
 /* rate MST_RATE_MIN..MST_RATE_MAX, channels 1..MST_CHANNELS_MAX; NULL on
  * bad arguments or no memory.  Every channel starts with weight 1.0. */
 MstLoudness *mst_loudness_new (unsigned rate, unsigned channels);
-void mst_loudness_free (MstLoudness *m);
+void mst_loudness_free (MstLoudness * m);
 /* Forget everything measured (filter state, windows, histograms, maxima). */
-void mst_loudness_reset (MstLoudness *m);
+void mst_loudness_reset (MstLoudness * m);
 
 /* BS.1770 power weight of channel ch: 1.0 (L, R, C), 1.41 (surround),
  * 0.0 excludes the channel (LFE).  MST_ERR_INVAL on a bad ch or weight. */
-int mst_loudness_set_channel_weight (MstLoudness *m, unsigned ch,
+int mst_loudness_set_channel_weight (MstLoudness * m, unsigned ch,
     double weight);
 
-/* Feed interleaved frames.  Returns how many non-finite samples were
- * replaced by 0. */
-size_t mst_loudness_add_f32 (MstLoudness *m, const float *x, size_t frames);
-size_t mst_loudness_add_f64 (MstLoudness *m, const double *x, size_t frames);
+/* Feed interleaved frames (any count, any chunking: the results do not
+ * depend on it).  Returns how many non-finite samples were replaced by 0. */
+size_t mst_loudness_add_f32 (MstLoudness * m, const float *x, size_t frames);
+size_t mst_loudness_add_f64 (MstLoudness * m, const double *x, size_t frames);
 /* Feed digital silence (GAP buffers). */
-void mst_loudness_add_silence (MstLoudness *m, size_t frames);
+void mst_loudness_add_silence (MstLoudness * m, size_t frames);
 
 /* Results in LUFS (loudness) or LU (range); -INFINITY where undefined
  * (nothing above the gates yet). */
-double mst_loudness_momentary (const MstLoudness *m);
-double mst_loudness_shortterm (const MstLoudness *m);
-double mst_loudness_integrated (const MstLoudness *m);
-double mst_loudness_range (const MstLoudness *m);
-double mst_loudness_max_momentary (const MstLoudness *m);
-double mst_loudness_max_shortterm (const MstLoudness *m);
+double mst_loudness_momentary (const MstLoudness * m);
+double mst_loudness_shortterm (const MstLoudness * m);
+double mst_loudness_integrated (const MstLoudness * m);
+double mst_loudness_range (const MstLoudness * m);
+double mst_loudness_max_momentary (const MstLoudness * m);
+double mst_loudness_max_shortterm (const MstLoudness * m);
 
 /* Frames fed since the last reset. */
-unsigned long long mst_loudness_frames (const MstLoudness *m);
-
-#ifdef __cplusplus
-}
-#endif
+unsigned long long mst_loudness_frames (const MstLoudness * m);
 #endif /* MST_LOUDNESS_H */

@@ -8,10 +8,15 @@
 #include <math.h>
 #include <stddef.h>
 
-#ifdef __cplusplus
-extern "C" {
+#if defined(__SSE__) && !defined(DISABLE_ORC)
+#include <xmmintrin.h>
 #endif
 
+
+/* Supported ranges, shared by every module and element. */
+#define MST_RATE_MIN 8000
+#define MST_RATE_MAX 384000
+#define MST_CHANNELS_MAX 8
 /* Return codes of the dsp API. */
 enum
 {
@@ -19,11 +24,6 @@ enum
   MST_ERR_NOMEM = -1,
   MST_ERR_INVAL = -2,
 };
-
-/* Supported ranges, shared by every module and element. */
-#define MST_RATE_MIN 8000
-#define MST_RATE_MAX 384000
-#define MST_CHANNELS_MAX 8
 
 /* Prepare the kernels (initialises ORC when it is used).  Idempotent and
  * thread-safe; call before the first _new() of any module. */
@@ -50,7 +50,31 @@ mst_flush_denormal (double x)
   return fabs (x) < 1e-30 ? 0.0 : x;
 }
 
-#ifdef __cplusplus
-}
+/* The caller's floating-point mode.  ORC 0.4.33's compiled float kernels
+ * switch the calling thread to flush-to-zero / denormals-are-zero (MXCSR)
+ * and leave it so.  Every public dsp function that runs ORC kernels saves
+ * the mode on entry and restores it before returning, so neither the
+ * caller's code nor our C recursions run in a mode the caller did not
+ * choose, and results do not depend on whether ORC or its C backup ran. */
+typedef unsigned int MstFpMode;
+
+static inline MstFpMode
+mst_fp_mode_save (void)
+{
+#if defined(__SSE__) && !defined(DISABLE_ORC)
+  return _mm_getcsr ();
+#else
+  return 0;
 #endif
+}
+
+static inline void
+mst_fp_mode_restore (MstFpMode mode)
+{
+#if defined(__SSE__) && !defined(DISABLE_ORC)
+  _mm_setcsr (mode);
+#else
+  (void) mode;
+#endif
+}
 #endif /* MST_H */

@@ -10,7 +10,7 @@
 #endif
 
 void
-mst_rng_seed (MstRng *r, uint64_t seed)
+mst_rng_seed (MstRng * r, uint64_t seed)
 {
   r->s = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
   if (r->s == 0)
@@ -18,7 +18,7 @@ mst_rng_seed (MstRng *r, uint64_t seed)
 }
 
 uint64_t
-mst_rng_next (MstRng *r)
+mst_rng_next (MstRng * r)
 {
   uint64_t x = r->s;
   x ^= x >> 12;
@@ -29,14 +29,14 @@ mst_rng_next (MstRng *r)
 }
 
 double
-mst_rng_uniform (MstRng *r)
+mst_rng_uniform (MstRng * r)
 {
   /* 53 random bits -> [0, 1) -> [-1, 1) */
   return (double) (mst_rng_next (r) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
 }
 
 double
-mst_rng_gauss (MstRng *r)
+mst_rng_gauss (MstRng * r)
 {
   double u1, u2;
   do
@@ -94,6 +94,74 @@ mst_synth_to_f32 (float *dst, const double *src, size_t n)
     dst[i] = (float) src[i];
 }
 
+/* --- band limiting --------------------------------------------------------- */
+
+static double
+synth_bessel_i0 (double x)
+{
+  double s = 1.0, t = 1.0, q = x * x / 4.0;
+  int k;
+
+  for (k = 1; k < 300; k++) {
+    t *= q / ((double) k * (double) k);
+    s += t;
+    if (t < 1e-18 * s)
+      break;
+  }
+  return s;
+}
+
+int
+mst_synth_lowpass_f64 (double *x, size_t frames, unsigned channels,
+    double rate, double cutoff_hz)
+{
+  enum
+  { HALF = 255 };
+  const double beta = 8.0;
+  double h[2 * HALF + 1], fc, i0b, sum = 0.0;
+  double *col;
+  size_t n;
+  unsigned c;
+  int k;
+
+  if (!x || channels == 0 || rate <= 0.0 || cutoff_hz <= 0.0 ||
+      cutoff_hz >= rate / 2.0)
+    return -1;
+  col = malloc (frames * sizeof (double));
+  if (!col)
+    return -1;
+
+  fc = cutoff_hz / rate;
+  i0b = synth_bessel_i0 (beta);
+  for (k = -HALF; k <= HALF; k++) {
+    double r = (double) k / HALF;
+    double w = synth_bessel_i0 (beta * sqrt (1.0 - r * r)) / i0b;
+    double s = k == 0 ? 2.0 * fc : sin (2.0 * M_PI * fc * k) / (M_PI * k);
+    h[k + HALF] = s * w;
+    sum += h[k + HALF];
+  }
+  for (k = 0; k <= 2 * HALF; k++)
+    h[k] /= sum;
+
+  for (c = 0; c < channels; c++) {
+    for (n = 0; n < frames; n++)
+      col[n] = x[n * channels + c];
+    for (n = 0; n < frames; n++) {
+      double acc = 0.0;
+      long lo = (long) n - HALF, hi = (long) n + HALF, i;
+      if (lo < 0)
+        lo = 0;
+      if (hi > (long) frames - 1)
+        hi = (long) frames - 1;
+      for (i = lo; i <= hi; i++)
+        acc += h[i - (long) n + HALF] * col[i];
+      x[n * channels + c] = acc;
+    }
+  }
+  free (col);
+  return 0;
+}
+
 /* --- music-like programme ------------------------------------------------ */
 
 /* Section gains (dB) per 4-bar phrase: intro, verse, chorus, breakdown,
@@ -103,13 +171,13 @@ static const struct
   double gain_db;
   unsigned layers;
 } sections[] = {
-  { -14.0, 0x4 | 0x8 },
-  { -6.0, 0xf },
-  { 0.0, 0xf },
-  { -18.0, 0x4 },
-  { -6.0, 0xf },
-  { 0.0, 0xf },
-  { -10.0, 0x4 | 0x2 },
+  {-8.0, 0x4 | 0x8},
+  {-6.0, 0xf},
+  {0.0, 0xf},
+  {-18.0, 0x4},
+  {-6.0, 0xf},
+  {0.0, 0xf},
+  {-10.0, 0x4 | 0x2},
 };
 
 #define N_SECTIONS (sizeof (sections) / sizeof (sections[0]))
@@ -140,7 +208,7 @@ mst_synth_music_f64 (double *x, size_t frames, unsigned channels,
     size_t sec = (size_t) (t / phrase) % N_SECTIONS;
     double sg = pow (10.0, sections[sec].gain_db / 20.0);
     unsigned layers = sections[sec].layers;
-    double tb = fmod (t, beat);         /* time in beat */
+    double tb = fmod (t, beat); /* time in beat */
     int beat_i = (int) (fmod (t, bar) / beat);
     int bar_i = (int) (t / bar) % 4;
     double root = roots[bar_i];
@@ -148,11 +216,12 @@ mst_synth_music_f64 (double *x, size_t frames, unsigned channels,
     double noise = mst_rng_uniform (&r);
 
     if (layers & 0x1) {
-      /* kick on beats 0 and 2: pitch sweep 150 -> 45 Hz with a click */
+      /* kick on beats 0 and 2: pitch sweep 150 -> 45 Hz with a click; the
+       * loud low body sets the sample peaks, as in a real premaster */
       if (beat_i == 0 || beat_i == 2) {
         double ph = 2.0 * M_PI * (45.0 * tb + 105.0 * 0.03 *
             (1.0 - exp (-tb / 0.03)));
-        mid += 0.9 * sin (ph) * exp (-tb / 0.18);
+        mid += 1.7 * sin (ph) * exp (-tb / 0.18);
         if (tb < 0.002)
           mid += 0.5 * noise * (1.0 - tb / 0.002);
       }
@@ -202,13 +271,16 @@ mst_synth_music_f64 (double *x, size_t frames, unsigned channels,
       }
     }
 
-    /* a short bright synth stab in each chorus: a tone at fs/4 with 45
-     * degree phase whose peaks fall between samples (inter-sample peaks) */
+    /* a 5 ms bright blip in each chorus: a tone at fs/4 with 45 degree
+     * phase whose peaks fall between samples: the loudest true peaks,
+     * above the sample peaks, and far enough from Nyquist that every
+     * true-peak meter reads them alike; too short to move the short-term
+     * loudness */
     if (sections[sec].gain_db == 0.0) {
       double tp = fmod (t, phrase);
-      if (tp > 6.0 && tp < 6.06) {
-        double e = sin (M_PI * (tp - 6.0) / 0.06);
-        double z = 0.9 * e * e * sin (2.0 * M_PI * zap_f * t + M_PI / 4.0);
+      if (tp > 6.0 && tp < 6.005) {
+        double e = sin (M_PI * (tp - 6.0) / 0.005);
+        double z = 3.6 * e * e * sin (2.0 * M_PI * zap_f * t + M_PI / 4.0);
         left += z;
         right += z;
       }
@@ -226,7 +298,8 @@ mst_synth_music_f64 (double *x, size_t frames, unsigned channels,
         else if (c == 1)
           v = rv;
         else
-          v = 0.3 * sg * (mid + 0.2 * mst_rng_uniform (&r)) * (c == 3 ? 0.5 : 1.0);
+          v = 0.3 * sg * (mid + 0.2 * mst_rng_uniform (&r)) * (c ==
+              3 ? 0.5 : 1.0);
         x[n * channels + c] = v;
         if (fabs (v) > peak)
           peak = fabs (v);

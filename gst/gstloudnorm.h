@@ -1,0 +1,123 @@
+/* gst-mastering: loudnorm, an ITU-R BS.1770-4 / EBU R128 loudness meter
+ * and (in later modes) normaliser.
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+#ifndef __GST_LOUDNORM_H__
+#define __GST_LOUDNORM_H__
+
+#include <gst/gst.h>
+#include <gst/audio/audio.h>
+#include <gst/audio/gstaudiofilter.h>
+
+#include "loudness.h"
+#include "truepeak.h"
+
+G_BEGIN_DECLS
+#define GST_TYPE_LOUDNORM (gst_loudnorm_get_type ())
+#define GST_LOUDNORM(obj)                                                      \
+  (G_TYPE_CHECK_INSTANCE_CAST ((obj), GST_TYPE_LOUDNORM, GstLoudnorm))
+#define GST_LOUDNORM_CLASS(klass)                                              \
+  (G_TYPE_CHECK_CLASS_CAST ((klass), GST_TYPE_LOUDNORM, GstLoudnormClass))
+#define GST_IS_LOUDNORM(obj)                                                   \
+  (G_TYPE_CHECK_INSTANCE_TYPE ((obj), GST_TYPE_LOUDNORM))
+#define GST_IS_LOUDNORM_CLASS(klass)                                           \
+  (G_TYPE_CHECK_CLASS_TYPE ((klass), GST_TYPE_LOUDNORM))
+#define GST_TYPE_LOUDNORM_MODE (gst_loudnorm_mode_get_type ())
+typedef struct _GstLoudnorm GstLoudnorm;
+typedef struct _GstLoudnormClass GstLoudnormClass;
+
+/**
+ * GstLoudnormMode:
+ * @GST_LOUDNORM_MODE_MEASURE: measure only; the output is the input,
+ *   bit for bit, in place.
+ *
+ * What the element does with the audio besides measuring it.
+ */
+typedef enum
+{
+  GST_LOUDNORM_MODE_MEASURE = 0,
+} GstLoudnormMode;
+
+/* User settings: written by set_property under the object lock, copied
+ * once per buffer by the streaming thread. */
+typedef struct
+{
+  GstLoudnormMode mode;
+  gdouble target_loudness;      /* LUFS */
+  gdouble true_peak_limit;      /* dBTP */
+  GstClockTime interval;        /* ns between messages */
+  gboolean post_messages;
+  gboolean dual_mono;
+} GstLoudnormSettings;
+
+/**
+ * GstLoudnorm:
+ *
+ * Opaque instance structure.
+ */
+struct _GstLoudnorm
+{
+  GstAudioFilter parent;
+
+  /*< private > */
+  /* Under the object lock:
+   *  settings       what the application asked for;
+   *  reset_pending  the reset signal was emitted; the streaming thread
+   *                 restarts the measurement before the next data. */
+  GstLoudnormSettings settings;
+  gboolean reset_pending;
+
+  /* Streaming thread only (also setup/stop, which never run concurrently
+   * with it):
+   *  cur              settings in effect, copied from settings;
+   *  meter, tp        the BS.1770 loudness meter and the true-peak meter,
+   *                   NULL until caps are set;
+   *  channels, rate   of the negotiated format; is_f64 for F64 samples;
+   *  weights          BS.1770 channel weights in effect (from the channel
+   *                   positions and dual-mono);
+   *  interval_frames  frames per periodic message (>= 1);
+   *  num_frames       frames measured since the last periodic message;
+   *  ts_base          timestamp of the first frame after the last reset,
+   *                   DISCONT or first timestamped data (NONE until then);
+   *  base_frames      frames from ts_base to the start of the current
+   *                   message interval (timestamps are computed from
+   *                   ts_base so they never drift);
+   *  non_finite       NaN/Inf samples seen since the last reset;
+   *  warned           a non-finite warning was posted since the last
+   *                   reset;
+   *  tp_flushed       the true-peak interpolator tail was flushed (EOS). */
+  GstLoudnormSettings cur;
+  MstLoudness *meter;
+  MstTruePeak *tp;
+  guint channels;
+  guint rate;
+  gboolean is_f64;
+  gdouble weights[MST_CHANNELS_MAX];
+  guint64 interval_frames;
+  GstClockTime ts_base;
+  guint64 base_frames;
+  guint64 num_frames;
+  guint64 non_finite;
+  gboolean warned;
+  gboolean tp_flushed;
+};
+
+struct _GstLoudnormClass
+{
+  GstAudioFilterClass parent_class;
+
+  /* action signal */
+  void (*reset) (GstLoudnorm * self);
+};
+
+GType gst_loudnorm_get_type (void);
+GType gst_loudnorm_mode_get_type (void);
+
+GST_ELEMENT_REGISTER_DECLARE (loudnorm);
+
+G_END_DECLS
+#endif /* __GST_LOUDNORM_H__ */
