@@ -12,6 +12,7 @@
 
 #include "mst.h"
 #include "gstloudnorm.h"
+#include "gstmasterlimit.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -21,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   mst_dsp_init ();
 
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
+  ret |= GST_ELEMENT_REGISTER (masterlimit, plugin);
 
   return ret;
 }

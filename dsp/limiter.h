@@ -1,0 +1,100 @@
+/* gst-mastering dsp: true-peak lookahead limiter.
+ *
+ * Host-agnostic core of the `masterlimit` element (and of the true-peak
+ * protection of `loudnorm`).  Interleaved F32 or F64 frames in, the same
+ * number of frames out, delayed by mst_limiter_latency () frames.
+ *
+ * Signal path per frame:
+ *   input gain (glides) -> delay line ------------------------> x gain -> out
+ *                       \-> 4x oversampled peak detector -> gain computer /
+ * The gain computer turns the detected peaks into the required gain
+ * ceiling / peak, takes a sliding minimum over the lookahead window (plus a
+ * short hold), smooths it with a moving average of the lookahead length and
+ * finally applies the release.  Every stage can only lower the gain below
+ * what the moving average allows, and the average has fully reached the
+ * required gain of a peak when that peak leaves the delay line: the ceiling
+ * is a guarantee of the construction, not of a time constant.
+ *
+ * When no gain reduction is needed the gain is exactly 1.0 and the output
+ * is the delayed input, bit for bit.
+ *
+ * Setters take user units (dB, dBTP, ms) and may be called between any two
+ * process calls; the lookahead is fixed at creation (it sets the latency).
+ */
+#ifndef MST_LIMITER_H
+#define MST_LIMITER_H
+
+#include "mst.h"
+
+typedef struct MstLimiter MstLimiter;
+
+/* Property ranges and defaults shared with the elements. */
+#define MST_LIMITER_CEILING_MIN -24.0
+#define MST_LIMITER_CEILING_MAX 0.0
+#define MST_LIMITER_CEILING_DEFAULT -1.0
+#define MST_LIMITER_INPUT_GAIN_MIN -24.0
+#define MST_LIMITER_INPUT_GAIN_MAX 36.0
+#define MST_LIMITER_LOOKAHEAD_MIN 1.0
+#define MST_LIMITER_LOOKAHEAD_MAX 20.0
+#define MST_LIMITER_LOOKAHEAD_DEFAULT 5.0
+#define MST_LIMITER_RELEASE_MIN 1.0
+#define MST_LIMITER_RELEASE_MAX 2000.0
+#define MST_LIMITER_RELEASE_DEFAULT 150.0
+
+/* Gain statistics since the last mst_limiter_take_stats ().  Gains are
+ * linear (1.0 = no reduction). */
+typedef struct
+{
+  double gain;                  /* gain of the last output frame */
+  double gain_min;              /* smallest gain applied */
+  double input_peak;            /* largest detected (true) peak after the
+                                 * input gain, linear: the 4x detector's
+                                 * peak fit, without its safety terms */
+  double output_peak;           /* the same peaks times the gain applied
+                                 * to them: the output peak as the
+                                 * detector sees it */
+  size_t nonfinite;             /* Inf/NaN input samples replaced by 0 */
+} MstLimiterStats;
+
+/* rate MST_RATE_MIN..MST_RATE_MAX, channels 1..MST_CHANNELS_MAX, lookahead
+ * in ms (clamped to MST_LIMITER_LOOKAHEAD_MIN..MAX).  NULL on bad
+ * arguments or no memory.  Defaults: ceiling -1 dBTP, input gain 0 dB,
+ * release 150 ms, auto release on, true peak on, link 1. */
+MstLimiter *mst_limiter_new (unsigned rate, unsigned channels,
+    double lookahead_ms);
+void mst_limiter_free (MstLimiter * lim);
+/* Back to the state after _new: empty (silent) delay line, gain 1; the
+ * settings are kept and the input gain jumps to its target. */
+void mst_limiter_reset (MstLimiter * lim);
+
+/* Delay of the output against the input, in frames: the lookahead plus the
+ * detector's interpolation delay.  Constant for the object's life. */
+unsigned mst_limiter_latency (const MstLimiter * lim);
+
+/* Ceiling in dBTP (dBFS when true peak is off). */
+void mst_limiter_set_ceiling (MstLimiter * lim, double dbtp);
+/* Gain before the detector in dB; changes glide over about 10 ms. */
+void mst_limiter_set_input_gain (MstLimiter * lim, double db);
+/* Release time constant in ms. */
+void mst_limiter_set_release (MstLimiter * lim, double ms);
+/* Program-dependent release: a hold that covers a bass period, release
+ * `release / 4` back to the recent average reduction after a short
+ * transient and `2 * release` from there on sustained material. */
+void mst_limiter_set_auto_release (MstLimiter * lim, int on);
+/* Detect the peaks of the 4x oversampled signal (nonzero) or the sample
+ * peaks only (zero).  The latency does not change. */
+void mst_limiter_set_true_peak (MstLimiter * lim, int on);
+/* Channel link 0..1: 1 = one gain for all channels (the stereo image is
+ * kept), 0 = each channel limited on its own, in between a blend. */
+void mst_limiter_set_link (MstLimiter * lim, double link);
+
+/* Process `frames` interleaved frames.  out may be the same buffer as in.
+ * Non-finite input samples are replaced by 0 (counted in the stats). */
+void mst_limiter_process_f32 (MstLimiter * lim, const float *in, float *out,
+    size_t frames);
+void mst_limiter_process_f64 (MstLimiter * lim, const double *in,
+    double *out, size_t frames);
+
+/* Copy the statistics out and start new ones. */
+void mst_limiter_take_stats (MstLimiter * lim, MstLimiterStats * stats);
+#endif /* MST_LIMITER_H */

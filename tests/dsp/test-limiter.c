@@ -1,0 +1,855 @@
+/* gst-mastering: dsp/limiter.c, the true-peak lookahead limiter.
+ *
+ * Tolerances (from the masterlimit issue):
+ *   ceiling: output true peak, measured by the 16x reference meter
+ *     (tests/common/refpeak.c), at most ceiling + 0.01 dB;
+ *   sample-peak mode: output sample peak at most the ceiling (exact);
+ *   THD of a sine pushed 6 dB into the limiter: 50 Hz < 1 %, 1 kHz < 0.3 %;
+ *   no click: sample-to-sample gain step at most 1 / N (N the moving
+ *     average, about the lookahead), i.e. the attack is spread over the
+ *     whole lookahead;
+ *   transparency and latency: bit-exact;
+ *   ORC kernels against their C twins: bit-exact.
+ */
+#include <gst/check/gstcheck.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mst.h"
+#include "limiter.h"
+#include "limiterorc.h"
+#include "refpeak.h"
+#include "synth.h"
+
+#define CEIL_TOL_DB 0.01
+
+static double
+db (double lin)
+{
+  return 20.0 * log10 (lin);
+}
+
+/* Run a whole interleaved f64 signal through the limiter in blocks of
+ * varying size, drain the tail, and return the output aligned with the
+ * input (out[i] is input frame i processed). */
+static void
+run_f64 (MstLimiter * lim, unsigned nch, const double *in, double *out,
+    size_t frames)
+{
+  unsigned lat = mst_limiter_latency (lim);
+  size_t total = frames + lat, pos = 0, k = 0;
+  double *buf = g_new0 (double, total * nch);
+  static const size_t sizes[] = { 1, 480, 1024, 7, 4096, 333, 64 };
+
+  memcpy (buf, in, frames * nch * sizeof (double));
+  while (pos < total) {
+    size_t n = sizes[k++ % G_N_ELEMENTS (sizes)];
+    if (n > total - pos)
+      n = total - pos;
+    mst_limiter_process_f64 (lim, buf + pos * nch, buf + pos * nch, n);
+    pos += n;
+  }
+  memcpy (out, buf + (size_t) lat * nch, frames * nch * sizeof (double));
+  g_free (buf);
+}
+
+static void
+run_f32 (MstLimiter * lim, unsigned nch, const float *in, float *out,
+    size_t frames)
+{
+  unsigned lat = mst_limiter_latency (lim);
+  size_t total = frames + lat, pos = 0, k = 0;
+  float *buf = g_new0 (float, total * nch);
+  static const size_t sizes[] = { 1024, 3, 512, 4410, 100, 1 };
+
+  memcpy (buf, in, frames * nch * sizeof (float));
+  while (pos < total) {
+    size_t n = sizes[k++ % G_N_ELEMENTS (sizes)];
+    if (n > total - pos)
+      n = total - pos;
+    mst_limiter_process_f32 (lim, buf + pos * nch, buf + pos * nch, n);
+    pos += n;
+  }
+  memcpy (out, buf + (size_t) lat * nch, frames * nch * sizeof (float));
+  g_free (buf);
+}
+
+/* Worst output true peak over channels, dB, of an f32 signal. */
+static double
+tp_db_f32 (const float *x, size_t frames, unsigned nch)
+{
+  double m = 0.0;
+  unsigned c;
+  for (c = 0; c < nch; c++) {
+    double v = mst_refpeak_f32 (x, frames, nch, c);
+    if (v > m)
+      m = v;
+  }
+  return db (m);
+}
+
+static double
+tp_db_f64 (const double *x, size_t frames, unsigned nch)
+{
+  double m = 0.0;
+  unsigned c;
+  for (c = 0; c < nch; c++) {
+    double v = mst_refpeak_f64 (x, frames, nch, c);
+    if (v > m)
+      m = v;
+  }
+  return db (m);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The signals of the issue, stereo, `frames` long. */
+
+enum
+{
+  SIG_SINE_FS4,                 /* full scale at fs/4, 45 degrees: +3 dB ISP */
+  SIG_SINE_997,                 /* 997 Hz, ceiling + 12 dB */
+  SIG_SINE_50,                  /* 50 Hz, ceiling + 12 dB */
+  SIG_SQUARE,                   /* naive 1 kHz square, ceiling + 12 dB */
+  SIG_IMPULSES,                 /* single-sample impulses, ceiling + 12 dB */
+  SIG_NOISE,                    /* white noise, peaks ceiling + 20 dB */
+  SIG_DRUMS,                    /* synthetic drum loop, ceiling + 15 dB */
+  SIG_HF_TONES,                 /* tones near 0.45 fs, ceiling + 12 dB */
+  SIG_N
+};
+
+static const char *sig_names[SIG_N] = {
+  "sine fs/4 45deg", "sine 997 Hz +12", "sine 50 Hz +12", "square +12",
+  "impulses +12", "noise +20", "drums +15", "tones 0.45fs +12"
+};
+
+static void
+make_signal (int sig, double *x, size_t frames, double rate, double ceil_db,
+    uint64_t seed)
+{
+  double over = 0.0;
+  size_t i;
+  unsigned c;
+
+  memset (x, 0, frames * 2 * sizeof (double));
+  switch (sig) {
+    case SIG_SINE_FS4:
+      mst_synth_sine_f64 (x, frames, 2, 3, rate, rate / 4.0, 1.0,
+          M_PI / 4.0, 0);
+      return;
+    case SIG_SINE_997:
+      over = 12.0;
+      mst_synth_sine_f64 (x, frames, 2, 3, rate, 997.0, 1.0, 0.3, 0);
+      break;
+    case SIG_SINE_50:
+      over = 12.0;
+      mst_synth_sine_f64 (x, frames, 2, 3, rate, 50.0, 1.0, 0.0, 0);
+      break;
+    case SIG_SQUARE:
+      over = 12.0;
+      for (i = 0; i < frames; i++) {
+        double ph = fmod ((double) i * 1000.0 / rate, 1.0);
+        x[2 * i] = x[2 * i + 1] = ph < 0.5 ? 1.0 : -1.0;
+      }
+      break;
+    case SIG_IMPULSES:
+      over = 12.0;
+      for (i = 0; i < frames; i += (size_t) (rate / 10.0) + 17) {
+        x[2 * i] = (i / 7) & 1 ? 1.0 : -1.0;
+        if (i + 3 < frames)
+          x[2 * (i + 3) + 1] = 1.0;
+      }
+      break;
+    case SIG_NOISE:
+      over = 20.0;
+      mst_synth_noise_f64 (x, frames, 2, 3, 1.0 / sqrt (3.0), seed);
+      break;
+    case SIG_DRUMS:
+      mst_synth_music_f64 (x, frames, 2, rate, ceil_db + 15.0, seed);
+      return;
+    case SIG_HF_TONES:
+      over = 12.0;
+      mst_synth_sine_f64 (x, frames, 2, 1, rate, 0.45 * rate, 0.6, 0.1, 0);
+      mst_synth_sine_f64 (x, frames, 2, 1, rate, 0.43 * rate, 0.4, 1.0, 1);
+      mst_synth_sine_f64 (x, frames, 2, 2, rate, 0.447 * rate, 1.0, 2.0, 0);
+      break;
+    default:
+      g_assert_not_reached ();
+  }
+  {
+    double g = mst_db_to_lin (ceil_db + over);
+    for (i = 0; i < frames; i++)
+      for (c = 0; c < 2; c++)
+        x[2 * i + c] *= g;
+  }
+}
+
+/* Limit with the defaults and the given ceiling; returns the output true
+ * peak minus the ceiling, dB. */
+static double
+overshoot_f32 (int sig, unsigned rate, double ceil_db, double secs,
+    uint64_t seed)
+{
+  size_t frames = (size_t) (secs * rate);
+  double *x = g_new (double, frames * 2);
+  float *xf = g_new (float, frames * 2);
+  float *y = g_new (float, frames * 2);
+  MstLimiter *lim = mst_limiter_new (rate, 2, 5.0);
+  double o;
+
+  fail_unless (lim != NULL);
+  mst_limiter_set_ceiling (lim, ceil_db);
+  make_signal (sig, x, frames, rate, ceil_db, seed);
+  mst_synth_to_f32 (xf, x, frames * 2);
+  run_f32 (lim, 2, xf, y, frames);
+  o = tp_db_f32 (y, frames, 2) - ceil_db;
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (xf);
+  g_free (y);
+  return o;
+}
+
+GST_START_TEST (test_ceiling_holds)
+{
+  static const unsigned rates[] = { 44100, 48000, 96000 };
+  static const double ceils[] = { 0.0, -1.0, -6.0 };
+  double worst = -100.0;
+  unsigned r, k;
+  int s;
+
+  for (s = 0; s < SIG_N; s++) {
+    double worst_sig = -100.0;
+    for (r = 0; r < G_N_ELEMENTS (rates); r++)
+      for (k = 0; k < G_N_ELEMENTS (ceils); k++) {
+        double o = overshoot_f32 (s, rates[r], ceils[k], 0.6, 11 + k);
+        fail_unless (o <= CEIL_TOL_DB,
+            "%s at %u Hz, ceiling %.0f dBTP: output true peak %+.4f dB "
+            "over the ceiling", sig_names[s], rates[r], ceils[k], o);
+        if (o > worst_sig)
+          worst_sig = o;
+      }
+    GST_INFO ("%-18s worst output true peak vs ceiling %+.4f dB",
+        sig_names[s], worst_sig);
+    if (worst_sig > worst)
+      worst = worst_sig;
+  }
+  GST_INFO ("worst of all: %+.4f dB", worst);
+  /* the limiter must actually reach the ceiling, not hide far below */
+  fail_unless (worst > -0.2, "never came closer than %.3f dB", worst);
+}
+
+GST_END_TEST;
+
+/* Random music and noise at more rates and seeds, F64 path, 1 and 6
+ * channels as well. */
+GST_START_TEST (test_ceiling_random)
+{
+  static const unsigned rates[] = { 8000, 22050, 32000, 44100, 48000,
+    88200, 96000, 192000
+  };
+  unsigned r, seed;
+  double worst = -100.0;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++) {
+    for (seed = 1; seed <= 3; seed++) {
+      unsigned rate = rates[r];
+      size_t frames = rate / 2;
+      unsigned nch = seed == 3 ? 6 : seed == 2 ? 1 : 2;
+      double *x = g_new (double, frames * 6);
+      double *y = g_new (double, frames * 6);
+      MstLimiter *lim = mst_limiter_new (rate, nch, 1.0 + 4.0 * seed);
+      double ceil_db = -0.3 * seed, o;
+      MstRng rng;
+      size_t i;
+
+      fail_unless (lim != NULL);
+      mst_limiter_set_ceiling (lim, ceil_db);
+      mst_limiter_set_release (lim, 20.0 * seed);
+      mst_limiter_set_auto_release (lim, seed != 2);
+      mst_rng_seed (&rng, seed * 977 + r);
+      if (nch == 6) {
+        for (i = 0; i < frames * 6; i++)
+          x[i] = 3.0 * mst_rng_gauss (&rng);
+      } else {
+        double *m = g_new (double, frames * 2);
+        mst_synth_music_f64 (m, frames, 2, rate, 12.0 + seed, seed);
+        for (i = 0; i < frames; i++) {
+          if (nch == 1) {
+            x[i] = m[2 * i] + 0.2 * mst_rng_uniform (&rng);
+          } else {
+            x[2 * i] = m[2 * i] + 0.5 * mst_rng_uniform (&rng);
+            x[2 * i + 1] = m[2 * i + 1];
+          }
+        }
+        g_free (m);
+      }
+      run_f64 (lim, nch, x, y, frames);
+      o = tp_db_f64 (y, frames, nch) - ceil_db;
+      fail_unless (o <= CEIL_TOL_DB, "random %u ch at %u Hz: %+.4f dB over",
+          nch, rate, o);
+      if (o > worst)
+        worst = o;
+      mst_limiter_free (lim);
+      g_free (x);
+      g_free (y);
+    }
+  }
+  GST_INFO ("random signals: worst output true peak vs ceiling %+.4f dB",
+      worst);
+}
+
+GST_END_TEST;
+
+/* Sample-peak mode: the sample peaks never exceed the ceiling at all. */
+GST_START_TEST (test_sample_peak_mode)
+{
+  unsigned rate = 48000;
+  size_t frames = rate, i;
+  double *x = g_new (double, frames * 2);
+  double *y = g_new (double, frames * 2);
+  MstLimiter *lim = mst_limiter_new (rate, 2, 5.0);
+  double c = mst_db_to_lin (-3.0), m = 0.0;
+
+  mst_limiter_set_ceiling (lim, -3.0);
+  mst_limiter_set_true_peak (lim, 0);
+  make_signal (SIG_DRUMS, x, frames, rate, -3.0, 5);
+  run_f64 (lim, 2, x, y, frames);
+  for (i = 0; i < frames * 2; i++)
+    if (fabs (y[i]) > m)
+      m = fabs (y[i]);
+  fail_unless (m <= c, "sample peak %.9f over ceiling %.9f", m, c);
+  fail_unless (m > c * 0.97, "sample peak %.4f never reached", m);
+  /* the true peak of a sample-peak limited signal may exceed the
+   * ceiling: that is the mode's documented limitation, and it shows
+   * that true-peak detection is doing the work elsewhere */
+  GST_INFO ("sample-peak mode: true peak %+.3f dB vs ceiling",
+      tp_db_f64 (y, frames, 2) + 3.0);
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+}
+
+GST_END_TEST;
+
+/* Switching true peak off and on, and link 1 -> 0 -> 1, mid-stream keeps
+ * the ceiling. */
+GST_START_TEST (test_switching)
+{
+  unsigned rate = 44100;
+  size_t frames = rate * 2, pos = 0, step = 4410;
+  unsigned lat;
+  double *x = g_new (double, frames * 2);
+  double *buf;
+  MstLimiter *lim = mst_limiter_new (rate, 2, 3.0);
+  int k = 0;
+  double o;
+
+  lat = mst_limiter_latency (lim);
+  buf = g_new0 (double, (frames + lat) * 2);
+  make_signal (SIG_NOISE, x, frames, rate, -1.0, 3);
+  /* make the channels different so unlinked gains differ */
+  for (size_t i = 0; i < frames; i++)
+    x[2 * i + 1] *= 0.3;
+  memcpy (buf, x, frames * 2 * sizeof (double));
+  while (pos < frames + lat) {
+    size_t n = MIN (step, frames + lat - pos);
+    mst_limiter_set_true_peak (lim, k % 3 != 1);
+    mst_limiter_set_link (lim, k % 4 == 2 ? 0.0 : k % 4 == 3 ? 0.5 : 1.0);
+    mst_limiter_process_f64 (lim, buf + pos * 2, buf + pos * 2, n);
+    pos += n;
+    k++;
+  }
+  /* only the true-peak-on stretches are bound by the true ceiling; the
+   * sample peak bound holds everywhere */
+  o = 0.0;
+  for (size_t i = 0; i < frames * 2; i++)
+    o = MAX (o, fabs (buf[lat * 2 + i]));
+  fail_unless (db (o) <= -1.0 + 1e-9, "sample peak %+.4f dB", db (o));
+  /* segment 0 (true peak on, linked): true peak within tolerance */
+  o = db (mst_refpeak_range_f64 (buf + lat * 2, frames, 2, 0, 0,
+          (long) step - 64));
+  fail_unless (o <= -1.0 + CEIL_TOL_DB, "%+.4f dB", o + 1.0);
+  /* segment 2 and 3 (on again after off; unlinked): true peak holds */
+  o = db (mst_refpeak_range_f64 (buf + lat * 2, frames, 2, 0,
+          2 * (long) step, 4 * (long) step));
+  fail_unless (o <= -1.0 + CEIL_TOL_DB, "%+.4f dB", o + 1.0);
+  o = db (mst_refpeak_range_f64 (buf + lat * 2, frames, 2, 1,
+          2 * (long) step, 4 * (long) step));
+  fail_unless (o <= -1.0 + CEIL_TOL_DB, "%+.4f dB", o + 1.0);
+  /* back to linked (segment 4, 5): holds through the switch */
+  o = db (mst_refpeak_range_f64 (buf + lat * 2, frames, 2, 1,
+          4 * (long) step, 6 * (long) step));
+  fail_unless (o <= -1.0 + CEIL_TOL_DB, "%+.4f dB", o + 1.0);
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (buf);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+
+/* THD of channel 0 of y (frames long, after `skip`) for a tone of freq:
+ * sqrt (sum of harmonics 2..15 power) / fundamental, by a DFT over an
+ * integer number of periods. */
+static double
+thd (const double *y, unsigned nch, size_t skip, size_t frames, double rate,
+    double freq)
+{
+  size_t period = (size_t) (rate / freq + 0.5);
+  size_t len = (frames - skip) / period * period, i;
+  double p1 = 0.0, ph = 0.0;
+  int h;
+
+  for (h = 1; h <= 15; h++) {
+    double re = 0.0, im = 0.0, w = 2.0 * M_PI * freq * h / rate, p;
+    if (freq * h >= rate / 2)
+      break;
+    for (i = 0; i < len; i++) {
+      re += y[(skip + i) * nch] * cos (w * (double) i);
+      im += y[(skip + i) * nch] * sin (w * (double) i);
+    }
+    p = re * re + im * im;
+    if (h == 1)
+      p1 = p;
+    else
+      ph += p;
+  }
+  return sqrt (ph / p1);
+}
+
+static double
+thd_pushed (double freq, int auto_release, double release)
+{
+  unsigned rate = 48000;
+  size_t frames = rate * 3;
+  double *x = g_new (double, frames);
+  double *y = g_new (double, frames);
+  MstLimiter *lim = mst_limiter_new (rate, 1, 5.0);
+  double v;
+
+  mst_limiter_set_ceiling (lim, -1.0);
+  mst_limiter_set_auto_release (lim, auto_release);
+  mst_limiter_set_release (lim, release);
+  mst_synth_sine_f64 (x, frames, 1, 1, rate, freq,
+      mst_db_to_lin (-1.0 + 6.0), 0.0, 0);
+  run_f64 (lim, 1, x, y, frames);
+  v = thd (y, 1, rate, frames, rate, freq);
+  /* it must really be limiting: output true peak at the ceiling */
+  {
+    double o = db (mst_refpeak_range_f64 (y, frames, 1, 0, rate, frames))
+        + 1.0;
+    fail_unless (o <= CEIL_TOL_DB && o > -0.1, "%.0f Hz output peak %+.3f "
+        "dB vs ceiling", freq, o);
+  }
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+  return v;
+}
+
+GST_START_TEST (test_thd)
+{
+  double t50 = thd_pushed (50.0, 1, 150.0);
+  double t1k = thd_pushed (1000.0, 1, 150.0);
+  double t50f = thd_pushed (50.0, 0, 150.0);
+
+  GST_INFO ("THD pushed 6 dB: 50 Hz %.4f %%, 1 kHz %.4f %%, 50 Hz with "
+      "fixed 150 ms release %.4f %%", 100 * t50, 100 * t1k, 100 * t50f);
+  fail_unless (t50 < 0.01, "50 Hz THD %.3f %%", 100 * t50);
+  fail_unless (t1k < 0.003, "1 kHz THD %.3f %%", 100 * t1k);
+  fail_unless (t50f < 0.01, "50 Hz THD, fixed release %.3f %%", 100 * t50f);
+}
+
+GST_END_TEST;
+
+/* A transient on a steady (DC) bed: the gain, y / x on the bed, moves by
+ * at most 1 / N per sample (the attack spread over the lookahead). */
+GST_START_TEST (test_no_clicks)
+{
+  unsigned rate = 48000;
+  size_t frames = rate, i, burst = rate / 2;
+  double *x = g_new (double, frames);
+  double *y = g_new (double, frames);
+  MstLimiter *lim = mst_limiter_new (rate, 1, 5.0);
+  double prev = 1.0, jump = 0.0, gmin = 1.0;
+  /* N = lookahead + 1 - edge frames: at least 240 - 4 at 5 ms */
+  double bound = 1.0 / 236.0;
+
+  for (i = 0; i < frames; i++)
+    x[i] = 0.25;
+  /* a 2 ms click 20 dB above the ceiling riding on the bed */
+  for (i = burst; i < burst + 96; i++)
+    x[i] += 8.0 * sin (2.0 * M_PI * 3000.0 * (double) (i - burst) / rate);
+  run_f64 (lim, 1, x, y, frames);
+  for (i = 1; i < frames; i++) {
+    double g;
+    if (i >= burst && i < burst + 96)
+      continue;
+    g = y[i] / x[i];
+    if (i > 1 && fabs (g - prev) > jump && !(i - 1 >= burst && i - 1 <
+            burst + 96))
+      jump = fabs (g - prev);
+    if (g < gmin)
+      gmin = g;
+    prev = g;
+  }
+  GST_INFO ("click test: gain min %.4f, largest step %.6f (bound %.6f)",
+      gmin, jump, bound);
+  fail_unless (gmin < 0.2, "the transient was not limited (gain %.3f)", gmin);
+  fail_unless (jump <= bound, "gain step %.6f > %.6f", jump, bound);
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+}
+
+GST_END_TEST;
+
+/* Release: auto release recovers faster after a short transient than
+ * after sustained limiting; a fixed release recovers at its rate. */
+static double
+recovery_ms (int auto_release, double sustain_s)
+{
+  unsigned rate = 48000;
+  size_t frames = (size_t) ((sustain_s + 2.0) * rate), i, end;
+  double *x = g_new (double, frames);
+  double *y = g_new (double, frames);
+  MstLimiter *lim = mst_limiter_new (rate, 1, 5.0);
+  double t = -1.0;
+
+  mst_limiter_set_auto_release (lim, auto_release);
+  end = (size_t) (sustain_s * rate) + rate / 10;
+  for (i = 0; i < frames; i++)
+    x[i] = 0.1 * sin (2.0 * M_PI * 200.0 * (double) i / rate);
+  for (i = rate / 10; i < end; i++)
+    x[i] *= 40.0;
+  run_f64 (lim, 1, x, y, frames);
+  /* time from the end of the loud part until the gain (on the 200 Hz
+   * peaks, measured per period) is within 1 dB of unity */
+  for (i = end; i + 240 < frames; i += 240) {
+    double m = 0.0;
+    size_t k;
+    for (k = 0; k < 240; k++)
+      m = MAX (m, fabs (y[i + k]));
+    if (m >= 0.1 * mst_db_to_lin (-1.0)) {
+      t = (double) (i - end) * 1000.0 / rate;
+      break;
+    }
+  }
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+  return t;
+}
+
+GST_START_TEST (test_release)
+{
+  double fast = recovery_ms (1, 0.005);
+  double slow = recovery_ms (1, 3.0);
+  double fixed = recovery_ms (0, 0.005);
+
+  GST_INFO ("recovery to -1 dB: auto after 5 ms %.0f ms, after 3 s %.0f ms;"
+      " fixed 150 ms release %.0f ms", fast, slow, fixed);
+  fail_unless (fast > 0 && slow > 0 && fixed > 0);
+  fail_unless (slow > 2.0 * fast, "auto release not program dependent");
+  /* fixed 150 ms one-pole from gain 0.22 back to -1 dB:
+   * ln (0.78 / 0.11) = 1.96 tau = 294 ms, plus the lookahead ramp */
+  fail_unless (fixed > 250.0 && fixed < 400.0, "fixed release %.0f ms", fixed);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+
+/* 20 dB below the ceiling the output is the input delayed, bit-exact,
+ * F32 and F64, including denormals and every channel count. */
+GST_START_TEST (test_transparency)
+{
+  unsigned rates[] = { 44100, 96000 }, r, nch;
+
+  for (r = 0; r < 2; r++) {
+    for (nch = 1; nch <= 8; nch++) {
+      unsigned rate = rates[r];
+      size_t frames = rate / 2, i;
+      double *x = g_new (double, frames * 8);
+      double *y = g_new (double, frames * 8);
+      float *xf = g_new (float, frames * 8);
+      float *yf = g_new (float, frames * 8);
+      MstLimiter *lim = mst_limiter_new (rate, nch, 5.0);
+      MstLimiterStats st;
+
+      mst_synth_music_f64 (x, frames, 1, rate, -1.0 - 20.0 - 3.0, nch);
+      for (i = frames; i-- > 0;) {
+        unsigned c;
+        for (c = 0; c < nch; c++)
+          x[i * nch + c] = x[i] * (1.0 - 0.1 * c);
+      }
+      /* the music peak is -24 dBFS, its true peak < -21 dBTP */
+      x[100 * nch] = 1e-310;
+      mst_synth_to_f32 (xf, x, frames * nch);
+      xf[200 * nch] = 1e-40f;
+      run_f64 (lim, nch, x, y, frames);
+      fail_unless (memcmp (x, y, frames * nch * sizeof (double)) == 0,
+          "f64 %u ch not bit-exact", nch);
+      mst_limiter_take_stats (lim, &st);
+      fail_unless (st.gain_min == 1.0);
+      mst_limiter_reset (lim);
+      run_f32 (lim, nch, xf, yf, frames);
+      fail_unless (memcmp (xf, yf, frames * nch * sizeof (float)) == 0,
+          "f32 %u ch not bit-exact", nch);
+      mst_limiter_free (lim);
+      g_free (x);
+      g_free (y);
+      g_free (xf);
+      g_free (yf);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* Latency: a small impulse comes out exactly latency frames later, and
+ * the latency is lookahead + 16 frames of interpolation delay. */
+GST_START_TEST (test_latency)
+{
+  static const unsigned rates[] = { 8000, 44100, 48000, 96000, 384000 };
+  static const double la[] = { 1.0, 5.0, 20.0 };
+  unsigned r, k;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++)
+    for (k = 0; k < G_N_ELEMENTS (la); k++) {
+      MstLimiter *lim = mst_limiter_new (rates[r], 1, la[k]);
+      unsigned lat = mst_limiter_latency (lim);
+      size_t n = lat + 100, i, found = 0;
+      float *b = g_new0 (float, n);
+      int hits = 0;
+
+      fail_unless_equals_int (lat,
+          (unsigned) floor (la[k] * rates[r] / 1000.0 + 0.5) + 31);
+      b[10] = 0.5f;
+      for (i = 0; i < n; i++)
+        mst_limiter_process_f32 (lim, b + i, b + i, 1);
+      for (i = 0; i < n; i++)
+        if (b[i] != 0.0f) {
+          found = i;
+          hits++;
+        }
+      fail_unless_equals_int (hits, 1);
+      fail_unless_equals_int (found, 10 + lat);
+      fail_unless (b[found] == 0.5f);
+      mst_limiter_free (lim);
+      g_free (b);
+    }
+}
+
+GST_END_TEST;
+
+/* NaN / Inf never poison the detector or the gain; silence keeps unity
+ * gain. */
+GST_START_TEST (test_nonfinite)
+{
+  unsigned rate = 48000;
+  size_t frames = rate / 2, i;
+  float *x = g_new (float, frames * 2);
+  float *y = g_new (float, frames * 2);
+  double *xd = g_new (double, frames * 2);
+  double *yd = g_new (double, frames * 2);
+  MstLimiter *lim = mst_limiter_new (rate, 2, 5.0);
+  MstLimiterStats st;
+
+  for (i = 0; i < frames * 2; i++)
+    x[i] = 0.05f * (float) sin (0.01 * (double) i);
+  x[1000] = NAN;
+  x[1001] = INFINITY;
+  x[3001] = -INFINITY;
+  run_f32 (lim, 2, x, y, frames);
+  for (i = 0; i < frames * 2; i++) {
+    fail_unless (isfinite (y[i]));
+    if (i != 1000 && i != 1001 && i != 3001)
+      fail_unless (y[i] == x[i], "sample %u changed", (unsigned) i);
+    else
+      fail_unless (y[i] == 0.0f);
+  }
+  mst_limiter_take_stats (lim, &st);
+  fail_unless_equals_int ((int) st.nonfinite, 3);
+  fail_unless (st.gain_min == 1.0);
+
+  /* F64 with input gain: NaN is replaced, no state poisoned */
+  mst_limiter_reset (lim);
+  mst_limiter_set_input_gain (lim, 6.0);
+  for (i = 0; i < frames * 2; i++)
+    xd[i] = i == 5000 ? NAN : 0.0;
+  run_f64 (lim, 2, xd, yd, frames);
+  for (i = 0; i < frames * 2; i++)
+    fail_unless (yd[i] == 0.0);
+  mst_limiter_take_stats (lim, &st);
+  fail_unless (st.gain == 1.0 && st.gain_min == 1.0);
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+  g_free (xd);
+  g_free (yd);
+}
+
+GST_END_TEST;
+
+/* Link: with link 0 a quiet channel is untouched while the loud one is
+ * limited; with link 1 both get the same gain (image kept). */
+GST_START_TEST (test_link)
+{
+  unsigned rate = 48000;
+  size_t frames = rate / 2, i;
+  double *x = g_new (double, frames * 2);
+  double *y = g_new (double, frames * 2);
+  MstLimiter *lim = mst_limiter_new (rate, 2, 5.0);
+
+  for (i = 0; i < frames; i++) {
+    x[2 * i] = 2.0 * sin (2.0 * M_PI * 440.0 * (double) i / rate);
+    x[2 * i + 1] = 0.1 * sin (2.0 * M_PI * 660.0 * (double) i / rate);
+  }
+  mst_limiter_set_link (lim, 0.0);
+  run_f64 (lim, 2, x, y, frames);
+  for (i = 0; i < frames; i++)
+    fail_unless (y[2 * i + 1] == x[2 * i + 1]);
+  fail_unless (db (mst_refpeak_f64 (y, frames, 2, 0)) <= -1.0 + CEIL_TOL_DB);
+
+  mst_limiter_reset (lim);
+  mst_limiter_set_link (lim, 1.0);
+  run_f64 (lim, 2, x, y, frames);
+  for (i = frames / 2; i < frames; i++) {
+    if (fabs (x[2 * i]) > 0.5 && fabs (x[2 * i + 1]) > 0.05) {
+      double gl = y[2 * i] / x[2 * i], gr = y[2 * i + 1] / x[2 * i + 1];
+      fail_unless (fabs (gl - gr) < 1e-12, "gains %g %g", gl, gr);
+      fail_unless (gl < 0.5);
+    }
+  }
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+}
+
+GST_END_TEST;
+
+/* Input gain: applied, and a change glides (no zipper step). */
+GST_START_TEST (test_input_gain)
+{
+  unsigned rate = 48000;
+  size_t frames = rate / 2, half = frames / 2, i;
+  double *x = g_new (double, frames);
+  double *y = g_new (double, frames);
+  MstLimiter *lim = mst_limiter_new (rate, 1, 5.0);
+  unsigned lat = mst_limiter_latency (lim);
+  double step = 0.0;
+
+  for (i = 0; i < frames; i++)
+    x[i] = 0.01;
+  mst_limiter_set_input_gain (lim, -6.0);
+  mst_limiter_process_f64 (lim, x, y, half);
+  mst_limiter_set_input_gain (lim, 12.0);
+  mst_limiter_process_f64 (lim, x + half, y + half, frames - half);
+  fail_unless (fabs (y[half - 1] - 0.01 * mst_db_to_lin (-6.0)) < 1e-12);
+  fail_unless (fabs (y[frames - 1] - 0.01 * mst_db_to_lin (12.0)) < 1e-9);
+  for (i = lat + 1; i < frames; i++)
+    step = MAX (step, fabs (y[i] - y[i - 1]));
+  /* 0.02 of change spread over a 10 ms glide: steps of ~0.02 / 480 */
+  fail_unless (step < 0.0001, "input gain step %g", step);
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+}
+
+GST_END_TEST;
+
+/* ORC kernels against their C twins. */
+GST_START_TEST (test_orc_twins)
+{
+  size_t n = 1003, i;
+  float *s = g_new (float, 2 * n), *g = g_new (float, n);
+  float *d = g_new (float, 2 * n), *t = g_new (float, 2 * n);
+  double *sd = g_new (double, n), *gd = g_new (double, n);
+  double *dd = g_new (double, n);
+  MstRng r;
+
+  mst_dsp_init ();
+  mst_rng_seed (&r, 42);
+  for (i = 0; i < n; i++) {
+    s[2 * i] = (float) mst_rng_uniform (&r);
+    s[2 * i + 1] = (float) mst_rng_uniform (&r) * 4.0f;
+    g[i] = (float) (0.5 * mst_rng_uniform (&r) + 0.5);
+    sd[i] = mst_rng_uniform (&r) * 3.0;
+    gd[i] = 0.5 * mst_rng_uniform (&r) + 0.5;
+  }
+  mst_orc_lim_gain_f32 (d, s, g, (int) n);
+  for (i = 0; i < n; i++)
+    t[i] = s[i] * g[i];
+  fail_unless (memcmp (d, t, n * sizeof (float)) == 0);
+  mst_orc_lim_gain2_f32 (d, s, g, (int) n);
+  for (i = 0; i < n; i++) {
+    t[2 * i] = s[2 * i] * g[i];
+    t[2 * i + 1] = s[2 * i + 1] * g[i];
+  }
+  fail_unless (memcmp (d, t, 2 * n * sizeof (float)) == 0);
+  mst_orc_lim_gain_f64 (dd, sd, gd, (int) n);
+  for (i = 0; i < n; i++)
+    fail_unless (dd[i] == sd[i] * gd[i]);
+  g_free (s);
+  g_free (g);
+  g_free (d);
+  g_free (t);
+  g_free (sd);
+  g_free (gd);
+  g_free (dd);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_bad_args)
+{
+  MstLimiter *lim;
+
+  fail_unless (mst_limiter_new (7999, 2, 5.0) == NULL);
+  fail_unless (mst_limiter_new (384001, 2, 5.0) == NULL);
+  fail_unless (mst_limiter_new (48000, 0, 5.0) == NULL);
+  fail_unless (mst_limiter_new (48000, 9, 5.0) == NULL);
+  fail_unless (mst_limiter_new (48000, 2, NAN) == NULL);
+  /* out-of-range lookahead is clamped */
+  lim = mst_limiter_new (48000, 2, 100.0);
+  fail_unless_equals_int (mst_limiter_latency (lim), 960 + 31);
+  mst_limiter_free (lim);
+  lim = mst_limiter_new (384000, 8, 0.0);
+  fail_unless_equals_int (mst_limiter_latency (lim), 384 + 31);
+  mst_limiter_free (lim);
+}
+
+GST_END_TEST;
+
+static Suite *
+limiter_suite (void)
+{
+  Suite *s = suite_create ("limiter");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 600);
+  tcase_add_test (tc, test_orc_twins);
+  tcase_add_test (tc, test_bad_args);
+  tcase_add_test (tc, test_latency);
+  tcase_add_test (tc, test_transparency);
+  tcase_add_test (tc, test_nonfinite);
+  tcase_add_test (tc, test_link);
+  tcase_add_test (tc, test_input_gain);
+  tcase_add_test (tc, test_no_clicks);
+  tcase_add_test (tc, test_release);
+  tcase_add_test (tc, test_thd);
+  tcase_add_test (tc, test_sample_peak_mode);
+  tcase_add_test (tc, test_switching);
+  tcase_add_test (tc, test_ceiling_holds);
+  tcase_add_test (tc, test_ceiling_random);
+  return s;
+}
+
+GST_CHECK_MAIN (limiter);
