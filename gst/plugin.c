@@ -12,6 +12,7 @@
 
 #include "mst.h"
 #include "gstloudnorm.h"
+#include "gstmasterwiden.h"
 #include "gstmasterlimit.h"
 
 static gboolean
@@ -22,6 +23,7 @@ plugin_init (GstPlugin * plugin)
   mst_dsp_init ();
 
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
+  ret |= GST_ELEMENT_REGISTER (masterwiden, plugin);
   ret |= GST_ELEMENT_REGISTER (masterlimit, plugin);
 
   return ret;

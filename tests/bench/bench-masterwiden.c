@@ -1,0 +1,222 @@
+/* gst-mastering benchmark: masterwiden against ffmpeg stereotools.
+ *
+ *   meson test -C build --benchmark bench-masterwiden [--verbose]
+ *
+ * Synthesises 10 minutes (MST_BENCH_SECONDS overrides) of the music-like
+ * 48 kHz stereo programme of tools/synth.h as F32 in memory, then runs, one
+ * after the other in the same process:
+ *  (a) masterwiden width=1.5 (one ORC pass + the meter), with
+ *      mono-bass=120, with mono-bass=120 safe-width=true, and at neutral
+ *      settings (passthrough + meter), each in a GstHarness with 4096-frame
+ *      buffers wrapping a private, writable copy of the samples made before
+ *      the clock starts (the element works in place);
+ *  (b) ffmpeg -af stereotools=slev=1.5 on the same samples written to a
+ *      raw F32 file, measured as the child's CPU time (whole command, as
+ *      the issue measures it); `-af anull` is measured too and the
+ *      difference (the filter alone) printed for reference.
+ * x-realtime = audio duration / CPU time (harness: this thread's CPU time).
+ * When ffmpeg is not installed it prints "peer not available, skipped".
+ * Goals (the issue): width >= 5x ffmpeg stereotools, mono-bass within 2x of
+ * plain width.  Exit status 1 only when masterwiden itself cannot run.
+ *
+ * Copyright (C) 2026 gst-mastering developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "synth.h"
+
+#define RATE 48000
+#define CHANNELS 2
+#define BLOCK 4096
+#define SEED 1
+
+static gdouble
+thread_cpu (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static gdouble
+children_cpu (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_CHILDREN, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
+static gfloat *
+synthesise (gsize frames)
+{
+  gsize n = frames * CHANNELS;
+  gdouble *x = g_try_new (gdouble, n);
+  gfloat *f = g_try_new (gfloat, n);
+
+  if (!x || !f || mst_synth_music_f64 (x, frames, CHANNELS, RATE, -1.0, SEED)) {
+    g_free (x);
+    g_free (f);
+    return NULL;
+  }
+  mst_synth_to_f32 (f, x, n);
+  g_free (x);
+  return f;
+}
+
+/* CPU seconds for the launch line over the samples, or < 0 when the
+ * element cannot be made. */
+static gdouble
+run_harness (const gchar * launch, const gfloat * x, gsize frames)
+{
+  gsize bytes_all = frames * CHANNELS * sizeof (gfloat);
+  gfloat *copy = g_try_malloc (bytes_all);
+  GstHarness *h;
+  gdouble t0, t;
+  gsize done;
+
+  h = gst_harness_new_parse (launch);
+  if (!h || !copy) {
+    if (h)
+      gst_harness_teardown (h);
+    g_free (copy);
+    return -1.0;
+  }
+  memcpy (copy, x, bytes_all);
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=(string)F32LE, "
+      "layout=(string)interleaved, rate=(int)48000, channels=(int)2, "
+      "channel-mask=(bitmask)0x3");
+
+  t0 = thread_cpu ();
+  for (done = 0; done < frames; done += BLOCK) {
+    gsize n = MIN (BLOCK, frames - done);
+    gsize bytes = n * CHANNELS * sizeof (gfloat);
+    GstBuffer *buf = gst_buffer_new_wrapped_full (0,
+        (gpointer) (copy + done * CHANNELS), bytes, 0, bytes, NULL, NULL);
+    GstBuffer *out;
+
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (done, GST_SECOND, RATE);
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (n, GST_SECOND, RATE);
+    if (gst_harness_push (h, buf) != GST_FLOW_OK) {
+      gst_harness_teardown (h);
+      g_free (copy);
+      return -1.0;
+    }
+    while ((out = gst_harness_try_pull (h)))
+      gst_buffer_unref (out);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  t = thread_cpu () - t0;
+  gst_harness_teardown (h);
+  g_free (copy);
+  return t;
+}
+
+/* ffmpeg on the raw file with the given filter: child CPU seconds. */
+static gdouble
+run_ffmpeg (const gchar * ffmpeg, const gchar * file, const gchar * af)
+{
+  const gchar *argv[] = { ffmpeg, "-nostdin", "-hide_banner", "-loglevel",
+    "error", "-f", "f32le", "-ar", "48000", "-ac", "2", "-i", file,
+    "-af", af, "-f", "null", "-", NULL
+  };
+  gint status = 0;
+  gdouble t0 = children_cpu ();
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL,
+          NULL, NULL, NULL, &status, NULL) || !g_spawn_check_wait_status
+      (status, NULL))
+    return -1.0;
+  return children_cpu () - t0;
+}
+
+static void
+report (const gchar * name, gdouble secs, gdouble audio)
+{
+  if (secs < 0)
+    printf ("  %-46s peer not available, skipped\n", name);
+  else
+    printf ("  %-46s %8.1fx realtime  (%.3f s CPU)\n", name, audio / secs,
+        secs);
+}
+
+int
+main (int argc, char **argv)
+{
+  const gchar *env = g_getenv ("MST_BENCH_SECONDS");
+  gdouble seconds = env ? g_ascii_strtod (env, NULL) : 600.0;
+  gsize frames = (gsize) (seconds * RATE);
+  gfloat *x;
+  gdouble w, mb, safe, neutral, ff = -1, ffnull = -1, ffnet = -1;
+  gchar *ffmpeg;
+
+  gst_init (&argc, &argv);
+  x = synthesise (frames);
+  if (!x) {
+    fprintf (stderr, "cannot synthesise the programme\n");
+    return 1;
+  }
+  printf ("masterwiden benchmark: %.0f s of 48 kHz stereo F32 music\n",
+      seconds);
+
+  w = run_harness ("masterwiden width=1.5", x, frames);
+  mb = run_harness ("masterwiden width=1.5 mono-bass=120", x, frames);
+  safe = run_harness ("masterwiden width=1.5 mono-bass=120 safe-width=true",
+      x, frames);
+  neutral = run_harness ("masterwiden", x, frames);
+  if (w < 0 || mb < 0 || safe < 0 || neutral < 0) {
+    fprintf (stderr, "masterwiden cannot run\n");
+    g_free (x);
+    return 1;
+  }
+
+  ffmpeg = g_find_program_in_path ("ffmpeg");
+  if (ffmpeg) {
+    gchar *dir = g_dir_make_tmp ("bench-masterwiden-XXXXXX", NULL);
+    gchar *file = dir ? g_build_filename (dir, "music.f32", NULL) : NULL;
+
+    if (file && g_file_set_contents (file, (const gchar *) x,
+            frames * CHANNELS * sizeof (gfloat), NULL)) {
+      ff = run_ffmpeg (ffmpeg, file, "stereotools=slev=1.5");
+      ffnull = run_ffmpeg (ffmpeg, file, "anull");
+      if (ff > 0 && ffnull > 0 && ff > ffnull)
+        ffnet = ff - ffnull;
+      g_unlink (file);
+    }
+    if (dir)
+      g_rmdir (dir);
+    g_free (file);
+    g_free (ffmpeg);
+  }
+
+  report ("masterwiden width=1.5", w, seconds);
+  report ("masterwiden width=1.5 mono-bass=120", mb, seconds);
+  report ("masterwiden ... mono-bass=120 safe-width=true", safe, seconds);
+  report ("masterwiden neutral (passthrough + meter)", neutral, seconds);
+  report ("ffmpeg stereotools=slev=1.5 (whole command)", ff, seconds);
+  report ("ffmpeg stereotools (filter: minus anull)", ffnet, seconds);
+
+  printf ("goals:\n");
+  if (ff > 0)
+    printf ("  width vs ffmpeg stereotools: %.2fx (goal >= 5x): %s\n",
+        ff / w, ff / w >= 5.0 ? "met" : "NOT met");
+  else
+    printf ("  width vs ffmpeg stereotools: peer not available, skipped\n");
+  printf ("  mono-bass cost vs plain width: %.2fx (goal <= 2x): %s\n",
+      mb / w, mb / w <= 2.0 ? "met" : "NOT met");
+
+  g_free (x);
+  return 0;
+}
