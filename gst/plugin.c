@@ -12,6 +12,7 @@
 
 #include "mst.h"
 #include "gstloudnorm.h"
+#include "gstmastercomp.h"
 #include "gstmasterwiden.h"
 #include "gstmasterlimit.h"
 
@@ -23,6 +24,7 @@ plugin_init (GstPlugin * plugin)
   mst_dsp_init ();
 
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
+  ret |= GST_ELEMENT_REGISTER (mastercomp, plugin);
   ret |= GST_ELEMENT_REGISTER (masterwiden, plugin);
   ret |= GST_ELEMENT_REGISTER (masterlimit, plugin);
 
