@@ -14,6 +14,7 @@
 #include "gstloudnorm.h"
 #include "gstmastercomp.h"
 #include "gstmasterwiden.h"
+#include "gstmasteq.h"
 #include "gstmasterlimit.h"
 
 static gboolean
@@ -26,6 +27,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
   ret |= GST_ELEMENT_REGISTER (mastercomp, plugin);
   ret |= GST_ELEMENT_REGISTER (masterwiden, plugin);
+  ret |= GST_ELEMENT_REGISTER (masteq, plugin);
   ret |= GST_ELEMENT_REGISTER (masterlimit, plugin);
 
   return ret;
