@@ -1,6 +1,6 @@
 /* gst-mastering dsp: mid/side stereo imager and stereo meter. */
 #include "stereo.h"
-#include "crossover.h"
+#include "biquad.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,9 +8,27 @@
 
 #include "stereoorc.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+/* A second build of the fused mono-bass pass for CPUs with AVX2 and FMA,
+ * chosen at run time (GCC and clang on x86-64). */
+#if defined(__SSE2__) && defined(__x86_64__) \
+    && (defined(__GNUC__) || defined(__clang__))
+#define XO_HAVE_AVX2 1
+#define XO_AVX2 __attribute__ ((target ("avx2,fma")))
+#include <immintrin.h>
+#else
+#define XO_HAVE_AVX2 0
+#endif
+
 /* Frames per inner block of the split and safe-width paths (and the
  * length of the ramp index tables). */
 #define CHUNK 256
+
+/* Second-order sections of the mono-bass split, each run on the mid and
+ * the side at once (see xo_design). */
+#define XO_SECTIONS 3
 
 /* Settings (user units, as last set):
  *   width, mid_db, side_db, balance, mono_bass, safe, floor;
@@ -28,9 +46,14 @@
  *   xo_target      requested split frequency (0 = off);
  *   xo_on          the split path runs (also while fading in or out);
  *   xo_freq        current split frequency (glides to the target);
- *   xo             split coefficients at xo_freq;
- *   xs             high-pass state of the side;
- *   xm             allpass state of the mid;
+ *   xc             split coefficients at xo_freq: xc[k][j] is coefficient
+ *                  j (b1, b2, a1, a2; b0 is 1) of section k, [0] for the
+ *                  mid lane, [1] for the side lane (see xo_design);
+ *   xg             gain of the mid and the side lane after the sections;
+ *   avx2           the CPU runs the AVX2 + FMA build of the fused pass;
+ *   xh             direct form I history of section k: xh[k][0..3] = x1,
+ *                  x2, y1, y2 (last and one-before-last input and output),
+ *                  [..][0] mid, [..][1] side;
  *   mix            crossfade of the last sample, 0 = dry m, s, 1 = split;
  *   mix_rate       crossfade increment per sample;
  *   xo_speed       frequency glide speed, natural log units per sample;
@@ -61,9 +84,9 @@ struct MstStereo
   double xo_target;
   int xo_on;
   double xo_freq;
-  MstCrossover xo;
-  MstCrossoverState xs;
-  MstCrossoverApState xm;
+  double xc[XO_SECTIONS][4][2], xg[2];
+  int avx2;
+  double xh[XO_SECTIONS][4][2];
   double mix, mix_rate, xo_speed;
   double prev_m[2], prev_s[2];
 
@@ -363,10 +386,419 @@ safe_update (MstStereo * st, const void *buf, int f64, size_t n)
 
 /* --- mono bass --------------------------------------------------------- */
 
+#if defined(__GNUC__)
+#define XO_INLINE static inline __attribute__ ((always_inline))
+#else
+#define XO_INLINE static inline
+#endif
+
+/* The LR6 split at freq Hz as three sections, each run on the mid lane
+ * and the side lane at once.  With B (p) = (1 + p) (1 + p + p^2) the
+ * third-order Butterworth polynomial and AP = B (-p) / B (p):
+ *
+ *   side  HP6 = p^6 / B (p)^2:      HP2 (Q 1), HP2 (Q 1), HP1 HP1;
+ *   mid   -AP = -AP1 AP2:           AP2 (Q 1), -AP1, identity;
+ *
+ * HP6 = -AP w^6 / (1 + w^6) on the j-omega axis, so the side carries
+ * exactly the phase of the mid.  Each section is close to an identity
+ * well above freq (the sign of the first-order allpass is turned for
+ * that), which lets xo_start prime them as identities. */
+static void
+xo_design (MstStereo * st, double freq)
+{
+  MstBiquad ap2, hp2, sec[XO_SECTIONS][2];
+  double k, p1, h1;
+  int i;
+
+  if (mst_biquad_design (&ap2, MST_BIQUAD_ALLPASS, st->rate, freq, 1.0,
+          0.0) != MST_OK
+      || mst_biquad_design (&hp2, MST_BIQUAD_HIGHPASS, st->rate, freq, 1.0,
+          0.0) != MST_OK)
+    return;                     /* out of range: keep the last design */
+  /* The first-order sections, bilinear with the same pre-warping:
+   * AP1 = (p1 + z^-1) / (1 + p1 z^-1), HP1 = h1 (1 - z^-1) / (1 + p1 z^-1). */
+  k = tan (M_PI * freq / st->rate);
+  p1 = (k - 1.0) / (k + 1.0);
+  h1 = 1.0 / (k + 1.0);
+
+  sec[0][0] = ap2;
+  sec[1][0].b0 = -p1;
+  sec[1][0].b1 = -1.0;
+  sec[1][0].b2 = 0.0;
+  sec[1][0].a1 = p1;
+  sec[1][0].a2 = 0.0;
+  mst_biquad_set_identity (&sec[2][0]);
+
+  sec[0][1] = hp2;
+  sec[1][1] = hp2;
+  sec[2][1].b0 = h1 * h1;
+  sec[2][1].b1 = -2.0 * h1 * h1;
+  sec[2][1].b2 = h1 * h1;
+  sec[2][1].a1 = 2.0 * p1;
+  sec[2][1].a2 = p1 * p1;
+
+  /* b0 = 1 in every section (none has b0 = 0: |p1| >= 0.41 since
+   * freq <= rate / 8), the products of the b0 are the lane gains */
+  st->xg[0] = st->xg[1] = 1.0;
+  for (i = 0; i < XO_SECTIONS; i++) {
+    int j;
+
+    for (j = 0; j < 2; j++) {
+      double b0 = sec[i][j].b0;
+
+      st->xc[i][0][j] = sec[i][j].b1 / b0;
+      st->xc[i][1][j] = sec[i][j].b2 / b0;
+      st->xc[i][2][j] = sec[i][j].a1;
+      st->xc[i][3][j] = sec[i][j].a2;
+      st->xg[j] *= b0;
+    }
+  }
+}
+
+/* A history that went non-finite (only a finite input far beyond any
+ * sample format can do that) restarts from silence; denormals are
+ * flushed. */
+static void
+xo_sanitise (MstStereo * st)
+{
+  double *h = &st->xh[0][0][0];
+  size_t k, n = sizeof (st->xh) / sizeof (double);
+
+  for (k = 0; k < n; k++) {
+    if (!isfinite (h[k])) {
+      memset (st->xh, 0, sizeof (st->xh));
+      return;
+    }
+  }
+  for (k = 0; k < n; k++)
+    h[k] = mst_flush_denormal (h[k]);
+}
+
+/* The split over n frames of interleaved buf, fused with the encode
+ * (m = L + R, s = L - R, non-finite samples read as 0) and, when out_m is
+ * NULL, with the decode: L' = a m + b s, R' = c m - d s with the constant
+ * matrix st->cur.  Else the split m, s are stored in out_m, out_s.  Mid
+ * and side are the two lanes of one direct form I cascade, sections with
+ * b0 = 1 (xo_design):
+ *
+ *   y = x + b1 x1 + b2 x2 - a2 y2 - a1 y1
+ *
+ * (the recursion's own term last) and the gains xg applied at the end. */
+#if defined(__SSE2__)
+
+/* Section k on x, history h##k##0..3 = x1, x2, y1, y2. */
+#define XO_SECTION(k, x, y)                                                   \
+  do {                                                                        \
+    __m128d t_ = _mm_add_pd (_mm_add_pd (x, _mm_mul_pd (c[k][0], h##k##0)),   \
+        _mm_mul_pd (c[k][1], h##k##1));                                       \
+    t_ = _mm_sub_pd (t_, _mm_mul_pd (c[k][3], h##k##3));                      \
+    y = _mm_sub_pd (t_, _mm_mul_pd (c[k][2], h##k##2));                       \
+    h##k##1 = h##k##0;                                                        \
+    h##k##0 = x;                                                              \
+    h##k##3 = h##k##2;                                                        \
+    h##k##2 = y;                                                              \
+  } while (0)
+
+/* Frame i of buf as (m, s). */
+#define XO_READ(i, x)                                                         \
+  do {                                                                        \
+    __m128d v_;                                                               \
+    if (f64)                                                                  \
+      v_ = _mm_loadu_pd ((const double *) buf + 2 * (i));                     \
+    else                                                                      \
+      v_ = _mm_cvtps_pd (_mm_castsi128_ps (_mm_loadl_epi64 ((const __m128i *) \
+                  ((const float *) buf + 2 * (i)))));                         \
+    /* x - x is 0 exactly when x is finite */                                 \
+    v_ = _mm_and_pd (v_, _mm_cmpeq_pd (_mm_sub_pd (v_, v_),                   \
+            _mm_setzero_pd ()));                                              \
+    x = _mm_add_pd (_mm_unpacklo_pd (v_, v_),                                 \
+        _mm_xor_pd (_mm_unpackhi_pd (v_, v_), neg_hi));                       \
+  } while (0)
+
+/* The split (m, s) y of frame i: to out_m, out_s or decoded into buf. */
+#define XO_WRITE(i, y)                                                        \
+  do {                                                                        \
+    if (out_m) {                                                              \
+      __m128d g_ = _mm_mul_pd (y, gain);                                      \
+      _mm_storel_pd (out_m + (i), g_);                                        \
+      _mm_storeh_pd (out_s + (i), g_);                                        \
+    } else {                                                                  \
+      __m128d p_ = _mm_mul_pd (y, gl), q_ = _mm_mul_pd (y, gr);               \
+      __m128d o_ = _mm_add_pd (_mm_unpacklo_pd (p_, q_),                      \
+          _mm_unpackhi_pd (p_, q_));                                          \
+      if (f64)                                                                \
+        _mm_storeu_pd ((double *) buf + 2 * (i), o_);                         \
+      else                                                                    \
+        _mm_storel_epi64 ((__m128i *) ((float *) buf + 2 * (i)),              \
+            _mm_castps_si128 (_mm_cvtpd_ps (o_)));                            \
+    }                                                                         \
+  } while (0)
+
+#define XO_LOAD_STATE                                                         \
+  do {                                                                        \
+    for (k = 0; k < XO_SECTIONS; k++)                                         \
+      for (j = 0; j < 4; j++)                                                 \
+        c[k][j] = _mm_loadu_pd (st->xc[k][j]);                                \
+    h00 = _mm_loadu_pd (st->xh[0][0]);                                        \
+    h01 = _mm_loadu_pd (st->xh[0][1]);                                        \
+    h02 = _mm_loadu_pd (st->xh[0][2]);                                        \
+    h03 = _mm_loadu_pd (st->xh[0][3]);                                        \
+    h10 = _mm_loadu_pd (st->xh[1][0]);                                        \
+    h11 = _mm_loadu_pd (st->xh[1][1]);                                        \
+    h12 = _mm_loadu_pd (st->xh[1][2]);                                        \
+    h13 = _mm_loadu_pd (st->xh[1][3]);                                        \
+    h20 = _mm_loadu_pd (st->xh[2][0]);                                        \
+    h21 = _mm_loadu_pd (st->xh[2][1]);                                        \
+    h22 = _mm_loadu_pd (st->xh[2][2]);                                        \
+    h23 = _mm_loadu_pd (st->xh[2][3]);                                        \
+  } while (0)
+
+#define XO_STORE_STATE                                                        \
+  do {                                                                        \
+    _mm_storeu_pd (st->xh[0][0], h00);                                        \
+    _mm_storeu_pd (st->xh[0][1], h01);                                        \
+    _mm_storeu_pd (st->xh[0][2], h02);                                        \
+    _mm_storeu_pd (st->xh[0][3], h03);                                        \
+    _mm_storeu_pd (st->xh[1][0], h10);                                        \
+    _mm_storeu_pd (st->xh[1][1], h11);                                        \
+    _mm_storeu_pd (st->xh[1][2], h12);                                        \
+    _mm_storeu_pd (st->xh[1][3], h13);                                        \
+    _mm_storeu_pd (st->xh[2][0], h20);                                        \
+    _mm_storeu_pd (st->xh[2][1], h21);                                        \
+    _mm_storeu_pd (st->xh[2][2], h22);                                        \
+    _mm_storeu_pd (st->xh[2][3], h23);                                        \
+    xo_sanitise (st);                                                         \
+  } while (0)
+
+XO_INLINE void
+xo_kernel (MstStereo * st, void *buf, int f64, size_t n, double *out_m,
+    double *out_s)
+{
+  __m128d c[XO_SECTIONS][4];
+  __m128d h00, h01, h02, h03, h10, h11, h12, h13, h20, h21, h22, h23;
+  __m128d x, u0, u1, y;
+  const __m128d neg_hi = _mm_set_pd (-0.0, 0.0);
+  const __m128d gain = _mm_loadu_pd (st->xg);
+  const __m128d gl = _mm_mul_pd (_mm_set_pd (st->cur[1], st->cur[0]), gain);
+  const __m128d gr = _mm_mul_pd (_mm_set_pd (-st->cur[3], st->cur[2]), gain);
+  size_t i;
+  int k, j;
+
+  if (n == 0)
+    return;
+  XO_LOAD_STATE;
+  /* Skewed: iteration i runs section 2 on frame i - 2, section 1 on frame
+   * i - 1 and section 0 on frame i, so the three recursions of an
+   * iteration are independent and overlap.  Frame i - 2 is written after
+   * frame i was read: in place is safe. */
+  XO_READ (0, x);
+  XO_SECTION (0, x, u0);
+  XO_SECTION (1, u0, u1);
+  if (n == 1) {
+    XO_SECTION (2, u1, y);
+    XO_WRITE (0, y);
+    goto done;
+  }
+  XO_READ (1, x);
+  XO_SECTION (0, x, u0);
+  for (i = 2; i < n; i++) {
+    XO_SECTION (2, u1, y);
+    XO_SECTION (1, u0, u1);
+    XO_READ (i, x);
+    XO_SECTION (0, x, u0);
+    XO_WRITE (i - 2, y);
+  }
+  XO_SECTION (2, u1, y);
+  XO_SECTION (1, u0, u1);
+  XO_WRITE (n - 2, y);
+  XO_SECTION (2, u1, y);
+  XO_WRITE (n - 1, y);
+
+done:
+  XO_STORE_STATE;
+}
+
+#if XO_HAVE_AVX2
+/* The fused path (out_m NULL) on CPUs with AVX2 and FMA: the same
+ * recursion with fused multiply-adds, as (x + b1 x1) + (b2 x2 - a2 y2) -
+ * a1 y1 (two short chains), and the encode and decode of two frames per
+ * instruction.  It rounds differently from the SSE2 build, well below
+ * the precision of any sample format. */
+#undef XO_SECTION
+#define XO_SECTION(k, x, y)                                                   \
+  do {                                                                        \
+    __m128d t_ = _mm_add_pd (_mm_fmadd_pd (c[k][0], h##k##0, x),             \
+        _mm_fnmadd_pd (c[k][3], h##k##3, _mm_mul_pd (c[k][1], h##k##1)));     \
+    y = _mm_fnmadd_pd (c[k][2], h##k##2, t_);                                 \
+    h##k##1 = h##k##0;                                                        \
+    h##k##0 = x;                                                              \
+    h##k##3 = h##k##2;                                                        \
+    h##k##2 = y;                                                              \
+  } while (0)
+
+/* Frames i and i + 1 of buf as (m, s) in xa and xb. */
+#define XO_READ2(i, xa, xb)                                                   \
+  do {                                                                        \
+    __m256d v_;                                                               \
+    if (f64)                                                                  \
+      v_ = _mm256_loadu_pd ((const double *) buf + 2 * (i));                  \
+    else                                                                      \
+      v_ = _mm256_cvtps_pd (_mm_loadu_ps ((const float *) buf + 2 * (i)));    \
+    v_ = _mm256_and_pd (v_, _mm256_cmp_pd (_mm256_sub_pd (v_, v_),            \
+            _mm256_setzero_pd (), _CMP_EQ_OQ));                               \
+    v_ = _mm256_add_pd (_mm256_movedup_pd (v_),                               \
+        _mm256_xor_pd (_mm256_permute_pd (v_, 15), neg_odd));                 \
+    xa = _mm256_castpd256_pd128 (v_);                                         \
+    xb = _mm256_extractf128_pd (v_, 1);                                       \
+  } while (0)
+
+/* The split (m, s) ya, yb of frames i and i + 1, decoded into buf. */
+#define XO_WRITE2(i, ya, yb)                                                  \
+  do {                                                                        \
+    __m256d y_ = _mm256_insertf128_pd (_mm256_castpd128_pd256 (ya), yb, 1);   \
+    __m256d o_ = _mm256_fmadd_pd (_mm256_permute_pd (y_, 15), gs,             \
+        _mm256_mul_pd (_mm256_movedup_pd (y_), gm));                          \
+    if (f64)                                                                  \
+      _mm256_storeu_pd ((double *) buf + 2 * (i), o_);                        \
+    else                                                                      \
+      _mm_storeu_ps ((float *) buf + 2 * (i), _mm256_cvtpd_ps (o_));          \
+  } while (0)
+
+XO_INLINE XO_AVX2 void
+xo_fused_avx2 (MstStereo * st, void *buf, int f64, size_t n)
+{
+  __m128d c[XO_SECTIONS][4];
+  __m128d h00, h01, h02, h03, h10, h11, h12, h13, h20, h21, h22, h23;
+  __m128d xa, xb, u0, u1, ya, yb;
+  const __m256d neg_odd = _mm256_set_pd (-0.0, 0.0, -0.0, 0.0);
+  /* (a, c) g_mid and (b, -d) g_side, for two frames */
+  const __m256d gm = _mm256_set_pd (st->cur[2] * st->xg[0],
+      st->cur[0] * st->xg[0], st->cur[2] * st->xg[0], st->cur[0] * st->xg[0]);
+  const __m256d gs = _mm256_set_pd (-st->cur[3] * st->xg[1],
+      st->cur[1] * st->xg[1], -st->cur[3] * st->xg[1], st->cur[1] * st->xg[1]);
+  size_t i;
+  int k, j;
+
+  XO_LOAD_STATE;
+  /* As xo_kernel, two frames per iteration. */
+  XO_READ2 (0, xa, xb);
+  XO_SECTION (0, xa, u0);
+  XO_SECTION (1, u0, u1);
+  XO_SECTION (0, xb, u0);
+  for (i = 2; i + 1 < n; i += 2) {
+    XO_SECTION (2, u1, ya);
+    XO_SECTION (1, u0, u1);
+    XO_READ2 (i, xa, xb);
+    XO_SECTION (0, xa, u0);
+    XO_SECTION (2, u1, yb);
+    XO_SECTION (1, u0, u1);
+    XO_SECTION (0, xb, u0);
+    XO_WRITE2 (i - 2, ya, yb);
+  }
+  XO_SECTION (2, u1, ya);
+  XO_SECTION (1, u0, u1);
+  XO_SECTION (2, u1, yb);
+  XO_WRITE2 (i - 2, ya, yb);
+  /* leave no dirty upper halves to the SSE code that follows */
+  _mm256_zeroupper ();
+
+  XO_STORE_STATE;
+}
+
+static XO_AVX2 void
+xo_fused_avx2_f32 (MstStereo * st, void *buf, size_t n)
+{
+  xo_fused_avx2 (st, buf, 0, n);
+}
+
+static XO_AVX2 void
+xo_fused_avx2_f64 (MstStereo * st, void *buf, size_t n)
+{
+  xo_fused_avx2 (st, buf, 1, n);
+}
+#endif /* XO_HAVE_AVX2 */
+
+#else
+/* The same arithmetic, lane by lane and unskewed. */
+XO_INLINE void
+xo_kernel (MstStereo * st, void *buf, int f64, size_t n, double *out_m,
+    double *out_s)
+{
+  double (*c)[4][2] = st->xc, h[XO_SECTIONS][4][2];
+  size_t i;
+  int k, j;
+
+  memcpy (h, st->xh, sizeof (h));
+  for (i = 0; i < n; i++) {
+    double l, r, x[2];
+
+    if (f64)
+      l = ((double *) buf)[2 * i], r = ((double *) buf)[2 * i + 1];
+    else
+      l = ((float *) buf)[2 * i], r = ((float *) buf)[2 * i + 1];
+    l = finite_or_zero (l);
+    r = finite_or_zero (r);
+    x[0] = l + r;
+    x[1] = l - r;
+    for (k = 0; k < XO_SECTIONS; k++) {
+      for (j = 0; j < 2; j++) {
+        double y = x[j] + c[k][0][j] * h[k][0][j] + c[k][1][j] * h[k][1][j]
+            - c[k][3][j] * h[k][3][j] - c[k][2][j] * h[k][2][j];
+
+        h[k][1][j] = h[k][0][j];
+        h[k][0][j] = x[j];
+        h[k][3][j] = h[k][2][j];
+        h[k][2][j] = y;
+        x[j] = y;
+      }
+    }
+    x[0] *= st->xg[0];
+    x[1] *= st->xg[1];
+    if (out_m) {
+      out_m[i] = x[0];
+      out_s[i] = x[1];
+    } else {
+      l = st->cur[0] * x[0] + st->cur[1] * x[1];
+      r = st->cur[2] * x[0] + -st->cur[3] * x[1];
+      if (f64)
+        ((double *) buf)[2 * i] = l, ((double *) buf)[2 * i + 1] = r;
+      else
+        ((float *) buf)[2 * i] = (float) l, ((float *) buf)[2 * i + 1] =
+            (float) r;
+    }
+  }
+  memcpy (st->xh, h, sizeof (h));
+  xo_sanitise (st);
+}
+#endif
+
+/* The fused pass (encode, split, decode) over n frames. */
+static void
+xo_fused (MstStereo * st, void *buf, int f64, size_t n)
+{
+#if XO_HAVE_AVX2
+  if (st->avx2 && n >= 2) {
+    size_t even = n & ~(size_t) 1;
+
+    if (f64)
+      xo_fused_avx2_f64 (st, buf, even);
+    else
+      xo_fused_avx2_f32 (st, buf, even);
+    buf = (char *) buf + even * (f64 ? 2 * sizeof (double) :
+        2 * sizeof (float));
+    n -= even;
+  }
+#endif
+  if (f64)
+    xo_kernel (st, buf, 1, n, NULL, NULL);
+  else
+    xo_kernel (st, buf, 0, n, NULL, NULL);
+}
+
 /* Start the split at MST_STEREO_XO_START_HZ with every section primed as
  * if it had been an identity filter on the last two input frames: at that
  * frequency the split is an identity for any audible content (the phase
- * of the allpass is within 1.5 degrees of none at 20 Hz), so the split path
+ * of the allpass is within 1.2 degrees of none at 20 Hz), so the split path
  * takes over from the dry path without a transient and without a
  * crossfade. */
 static void
@@ -377,19 +809,12 @@ xo_start (MstStereo * st)
   st->xo_on = 1;
   st->xo_freq = st->xo_target < MST_STEREO_XO_START_HZ ?
       st->xo_target : MST_STEREO_XO_START_HZ;
-  mst_crossover_design (&st->xo, MST_STEREO_XO_ORDER, st->rate, st->xo_freq);
-  for (k = 0; k < MST_CROSSOVER_MAX_SECTIONS; k++) {
-    MstBiquadState *h = &st->xs.hp[k], *l = &st->xs.lp[k];
-
-    h->x1 = h->y1 = st->prev_s[0];
-    h->x2 = h->y2 = st->prev_s[1];
-    l->x1 = l->y1 = l->x2 = l->y2 = 0.0;
-  }
-  for (k = 0; k < MST_CROSSOVER_MAX_AP_SECTIONS; k++) {
-    MstBiquadState *a = &st->xm.ap[k];
-
-    a->x1 = a->y1 = st->prev_m[0];
-    a->x2 = a->y2 = st->prev_m[1];
+  xo_design (st, st->xo_freq);
+  for (k = 0; k < XO_SECTIONS; k++) {
+    st->xh[k][0][0] = st->xh[k][2][0] = st->prev_m[0];
+    st->xh[k][1][0] = st->xh[k][3][0] = st->prev_m[1];
+    st->xh[k][0][1] = st->xh[k][2][1] = st->prev_s[0];
+    st->xh[k][1][1] = st->xh[k][3][1] = st->prev_s[1];
   }
   st->mix = 1.0;
 }
@@ -443,13 +868,14 @@ xo_glide (MstStereo * st, size_t n)
       st->xo_freq = goal;
     else
       st->xo_freq *= exp (r > 0.0 ? step : -step);
-    mst_crossover_design (&st->xo, MST_STEREO_XO_ORDER, st->rate, st->xo_freq);
+    xo_design (st, st->xo_freq);
   }
   /* Fade out only once the split has glided down. */
   return st->xo_target > 0.0 || st->xo_freq != goal;
 }
 
-/* One block (n <= CHUNK) through encode, split, crossfade and decode. */
+/* One block (n <= CHUNK) through encode, split, crossfade and decode: one
+ * fused pass when neither a crossfade nor a matrix glide runs. */
 static void
 xo_block (MstStereo * st, void *buf, int f64, size_t n)
 {
@@ -457,17 +883,21 @@ xo_block (MstStereo * st, void *buf, int f64, size_t n)
   int fading = want ? st->mix < 1.0 : st->mix > 0.0;
   size_t i;
 
-  if (f64)
-    encode_f64 (st->m, st->s, buf, n);
-  else
-    mst_orc_ms_encode_f32 (st->m, st->s, buf, n);
+  if (!fading && st->ramp_left == 0 && st->mix > 0.0) {
+    xo_fused (st, buf, f64, n);
+    return;
+  }
 
   if (fading) {
-    memcpy (st->dm, st->m, n * sizeof (double));
-    memcpy (st->ds, st->s, n * sizeof (double));
+    if (f64)
+      encode_f64 (st->dm, st->ds, buf, n);
+    else
+      mst_orc_ms_encode_f32 (st->dm, st->ds, buf, n);
   }
-  mst_crossover_highpass_f64 (&st->xo, &st->xs, st->s, st->s, n);
-  mst_crossover_allpass_f64 (&st->xo, &st->xm, st->m, st->m, n);
+  if (f64)
+    xo_kernel (st, buf, 1, n, st->m, st->s);
+  else
+    xo_kernel (st, buf, 0, n, st->m, st->s);
 
   if (fading) {
     double rate = want ? st->mix_rate : -st->mix_rate, w = st->mix;
@@ -502,6 +932,10 @@ mst_stereo_new (double rate)
     return NULL;
 
   st->rate = rate;
+#if XO_HAVE_AVX2
+  __builtin_cpu_init ();
+  st->avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#endif
   st->glide_n = (size_t) lround (MST_STEREO_GLIDE_MS * 1e-3 * rate);
   st->mix_rate = 1.0 / (MST_STEREO_XO_FADE_MS * 1e-3 * rate);
   st->xo_speed = MST_STEREO_XO_GLIDE_OCT * M_LN2 / rate;
@@ -545,7 +979,7 @@ mst_stereo_reset (MstStereo * st)
   if (st->xo_target > 0.0) {
     xo_start (st);
     st->xo_freq = st->xo_target;
-    mst_crossover_design (&st->xo, MST_STEREO_XO_ORDER, st->rate, st->xo_freq);
+    xo_design (st, st->xo_freq);
     st->mix = 1.0;
   }
 }
@@ -647,6 +1081,11 @@ process_aligned (MstStereo * st, void *buf, int f64, size_t frames)
   while (frames > 0) {
     size_t n = frames < CHUNK ? frames : CHUNK;
 
+    /* a settled split runs over the whole buffer in one fused pass */
+    if (st->xo_on && !safe_active (st) && st->ramp_left == 0
+        && st->xo_target > 0.0 && st->xo_freq == st->xo_target
+        && st->mix >= 1.0)
+      n = frames;
     if (safe_active (st))
       safe_update (st, x, f64, n);
     if (st->xo_on)

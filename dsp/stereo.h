@@ -15,22 +15,31 @@
  * right one by (1 + balance); neither is ever boosted).  width = 0 makes
  * b = d = 0, so L' and R' are the same product a m: exactly equal.
  *
- * Mono bass: below mono_bass Hz the side signal is removed with an LR8
- * split (crossover.h): s -> HP8 (s), and the mid goes through the matching
- * allpass, m -> AP (m) = LP8 (m) + HP8 (m), so mid and side keep exactly the
- * same phase and the mid path sums flat.  LR8 rather than LR4: a side tone
- * at a third of the split frequency must lose at least 40 dB, LR4 takes
- * 38.3 dB there, LR8 76.3 dB (and LR8 takes 0.02 dB at twice the split
- * frequency where LR4 takes 0.53 dB).
+ * Mono bass: below mono_bass Hz the side signal is removed with an LR6
+ * split (Linkwitz-Riley, 36 dB/octave: a third-order Butterworth filter
+ * squared, B (p) = (1 + p) (1 + p + p^2)).  The side goes through the high
+ * band, s -> HP6 (s) = p^6 / B (p)^2, and the mid through the allpass
+ * m -> -AP (m), AP = B (-p) / B (p).  For odd Butterworth order the bands
+ * sum to an allpass with one band inverted, LP6 - HP6 = AP, and on the
+ * j-omega axis HP6 = -AP w^6 / (1 + w^6) (w = f / mono_bass): the side
+ * keeps exactly the phase of the mid and the mid path sums flat.  -AP is 1
+ * well above the split and -1 well below it (the mid bass comes out with
+ * its polarity turned; the high band is never inverted).  LR6: a side tone
+ * at a third of the split frequency must lose at least 40 dB; LR4 takes
+ * 38.3 dB there, LR6 57.3 dB (and 0.13 dB at twice the split frequency).
+ * The split is three second-order sections in double, run on mid and side
+ * at once (the two lanes of one SSE2 recursion; an AVX2 + FMA build of the
+ * fused pass where the CPU has it), in one pass with the encode and the
+ * decode.
  *
  * Turning mono bass on starts the split at MST_STEREO_XO_START_HZ, where it
  * is an identity for audible content, with its state primed as such, and
  * glides it up to the target; turning it off glides it down there and
  * fades the dry path in over MST_STEREO_XO_FADE_MS.  The glide runs at
  * MST_STEREO_XO_GLIDE_OCT octaves per second: a constant speed in log
- * frequency bounds how fast the allpass phase turns (at most 7.4 rad per
- * e-fold of frequency for LR8), so a tone passing the moving split shifts
- * its frequency by 10 Hz at most.  From off to 120 Hz takes 0.85 s.
+ * frequency bounds how fast the allpass phase turns (at most 5 rad per
+ * e-fold of frequency for LR6), so a tone passing the moving split shifts
+ * its frequency by 6.6 Hz at most.  From off to 120 Hz takes 0.85 s.
  *
  * Safe width: when on, the side gain is limited so that the phase
  * correlation of the output, estimated from the mid and side energies of the
@@ -49,7 +58,8 @@
  *
  * The stateless per-sample maps are ORC kernels for F32 (stereo.orc: the
  * matrix in place, and the encode to / decode from double planar m, s
- * around the crossover); F64 uses the same arithmetic in plain C (an ORC
+ * while mono bass fades or the matrix glides); F64 uses the same
+ * arithmetic in plain C (an ORC
  * variable is at most 8 bytes, one double, not a stereo frame).  Non-finite
  * input samples are replaced by 0 on every processing path, so the output
  * is finite and NaN/Inf never reach the filter state.  A neutral imager
@@ -62,7 +72,7 @@
 #include "mst.h"
 
 #define MST_STEREO_GLIDE_MS 20.0
-#define MST_STEREO_XO_ORDER 8
+#define MST_STEREO_XO_ORDER 6
 #define MST_STEREO_XO_START_HZ 0.1
 #define MST_STEREO_XO_GLIDE_OCT 12.0
 #define MST_STEREO_XO_FADE_MS 20.0

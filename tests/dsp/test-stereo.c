@@ -836,8 +836,8 @@ max_step (const double *x, size_t ch, size_t from, size_t to)
  * the widest setting plus the glide's share; an abrupt switch would add a
  * step of up to 2 * 0.2 * 2 = 0.8.  Mono bass toggling 0 <-> 150 Hz every
  * 300 ms at width 1: the split glides at 12 octaves/s, which moves a
- * passing tone's frequency by at most 10 Hz (+20 % on the step of a 50 Hz
- * tone); an abrupt switch to the filtered path would add a step of up to
+ * passing tone's frequency by at most 6.6 Hz (+13 % on the step of a 50 Hz
+ * tone; the bound allows 20 %); an abrupt switch to the filtered path would add a step of up to
  * |m - AP (m)|, i.e. ~0.8 here. */
 static double
 run_toggles (int width, int mono_bass, double *x, size_t n)
