@@ -17,13 +17,21 @@
 #define DB_PER_LOG2 6.020599913279624
 #define DB_PER_LOG2_POW 3.010299956639812
 
-/* Power floor (-400 dB) and ceiling (+300 dB) of the detector. */
-#define POW_FLOOR 1e-40
+/* Power ceiling (+300 dB) of the detector: x^2 is clamped to it.  Powers
+ * of 0 (or subnormal) need no floor: fast_log2 () gives them a level below
+ * -3000 dB, under any threshold. */
 #define POW_CEIL 1e30
 
 /* Envelope values below this (dB) are flushed to exactly 0 at the end of
  * a block, so the gain becomes exactly 1 again after a release. */
 #define ENV_FLOOR 1e-9
+
+/* Parameters of the gain computer and the gain, per frame while a glide
+ * is in progress (PRM_* * CHUNK + i in c->prm), else one value each. */
+enum
+{
+  PRM_THR, PRM_SLOPE, PRM_HK, PRM_IK, PRM_MK, PRM_MIX, PRM_N
+};
 
 /* A linear ramp from cur to target in left steps (cur == target when
  * left == 0). */
@@ -52,7 +60,9 @@ typedef struct
  *          r[k]     smoothed gain reduction (dB), what is applied;
  *          hpf[k]   sidechain high-pass state.
  *          gr_max   largest r since the last take.
- *          hist     delay line (multiband: planar, L + CHUNK per channel). */
+ *          hist     delay line (multiband: planar, L + CHUNK per channel).
+ * Cache:   p_knee   power (x^2 or 2 ms) of the knee start thr - knee/2,
+ *                   for the threshold pk_thr and half knee pk_hk. */
 typedef struct
 {
   double threshold, ratio, attack, release, makeup;
@@ -60,6 +70,8 @@ typedef struct
 
   double ka, kr, kf, ks;
   Glide thr, slope, knee, mk, mix;
+
+  double pk_thr, pk_hk, p_knee;
 
   double ms[MST_CHANNELS_MAX];
   double h[MST_CHANNELS_MAX], hf[MST_CHANNELS_MAX], hs[MST_CHANNELS_MAX];
@@ -83,7 +95,10 @@ typedef struct
  *              (interleaved);
  *   xf         sanitised copy of an F32 block (when it had Inf/NaN);
  *   sc         detector input (interleaved or planar), gain[b] the gains
- *              of band b (planar per gain channel), gainf F32 gains;
+ *              of band b (planar per gain channel, also the work buffer of
+ *              band_gains ()), gainf F32 gains;
+ *   lv         unlinked channels: the linked level (power, then dB);
+ *   prm        per-frame gain computer parameters while gliding (PRM_*);
  *   bandbuf    multiband: band b, channel k at (b * channels + k) * CHUNK;
  *   histf/histd broadband delay lines (interleaved, L + CHUNK frames);
  *   rawhist    multiband: delay line of the input (planar);
@@ -109,63 +124,72 @@ struct MstCompressor
 
   Band band[MST_COMP_BANDS_MAX];
 
-  double *x, *y, *sc, *gain, *bandbuf, *histd, *rawhist;
+  double *x, *y, *sc, *gain, *lv, *prm, *bandbuf, *histd, *rawhist;
   float *xf, *gainf, *histf;
   size_t nonfinite;
 };
 
 /* ---- fast log2 / exp2 ------------------------------------------------- */
 
-/* log2 (p) for a normal p > 0: |s| <= 0.172 and the first omitted term
- * of the atanh series is 2 s^11 / 11 < 7e-10, i.e. an error below 1e-8 dB. */
+/* Both are written without branches or floating-point comparisons (integer
+ * operations on the bits instead), so loops over them vectorise with the
+ * baseline instruction set. */
+
+static inline uint64_t
+bits_of (double d)
+{
+  uint64_t u;
+
+  memcpy (&u, &d, sizeof (u));
+  return u;
+}
+
+static inline double
+double_of (uint64_t u)
+{
+  double d;
+
+  memcpy (&d, &u, sizeof (d));
+  return d;
+}
+
+/* Bits of sqrt (1/2): the mantissa m is taken in [sqrt (1/2), sqrt (2)). */
+#define LOG2_OFF 0x3fe6a09e667f3bcdULL
+
+/* log2 (p) for a positive normal p (0 and subnormals give -1023 ..
+ * -1021): p = 2^e m, m in [sqrt (1/2), sqrt (2)) split off with integer
+ * operations, then log (m) = 2 atanh (s) with
+ * s = (m - 1) / (m + 1), |s| <= 0.172: the first omitted term of the atanh
+ * series is 2 s^11 / 11 < 7e-10, i.e. an error below 1e-8 dB. */
 static inline double
 fast_log2 (double p)
 {
-  union
-  {
-    double d;
-    uint64_t u;
-  } v;
-  double m, s, s2, ln;
-  int e;
+  uint64_t t = bits_of (p) + (0x3ff0000000000000ULL - LOG2_OFF);
+  /* e + 1023 in the low bits of 2^52, as a double */
+  double e = double_of ((t >> 52) | 0x4330000000000000ULL)
+      - 4503599627371519.0;
+  double m = double_of ((t & 0x000fffffffffffffULL) + LOG2_OFF);
+  double s = (m - 1.0) / (m + 1.0), s2 = s * s, ln;
 
-  v.d = p;
-  e = (int) ((v.u >> 52) & 0x7ff) - 1023;
-  v.u = (v.u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
-  m = v.d;
-  if (m > M_SQRT2) {
-    m *= 0.5;
-    e++;
-  }
-  s = (m - 1.0) / (m + 1.0);
-  s2 = s * s;
   ln = 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0
                   + s2 * (1.0 / 9.0)))));
-  return (double) e + ln * M_LOG2E;
+  return e + ln * M_LOG2E;
 }
 
-/* 2^v, v clamped to [-1000, 1000]: |z| <= ln2 / 2, Taylor to z^6, relative
+/* 2^v for |v| < 1000 (the callers' range is far smaller): v = k + f with k
+ * the nearest integer, |z| = |f ln 2| <= ln2 / 2, Taylor to z^6, relative
  * error below 2e-7 (2e-6 dB); exactly 1 for v = 0. */
 static inline double
 fast_exp2 (double v)
 {
-  union
-  {
-    double d;
-    uint64_t u;
-  } s;
-  double k, f, z;
+  /* round to nearest with the 1.5 * 2^52 trick (no fast-math here); k is
+   * then in the low bits of r */
+  double r = v + 6755399441055744.0;
+  double k = r - 6755399441055744.0;
+  double z = (v - k) * M_LN2;
+  double s = double_of ((bits_of (r) + 1023) << 52);
 
-  if (v > 1000.0)
-    v = 1000.0;
-  else if (v < -1000.0)
-    v = -1000.0;
-  /* round to nearest with the 1.5 * 2^52 trick (no fast-math here) */
-  k = (v + 6755399441055744.0) - 6755399441055744.0;
-  f = v - k;
-  z = f * M_LN2;
-  s.u = (uint64_t) ((int64_t) k + 1023) << 52;
-  return s.d * (1.0 + z * (1.0 + z * (1.0 / 2.0 + z * (1.0 / 6.0
+  return s * (1.0 + z * (1.0 + z * (1.0 / 2.0 + z * (1.0 / 6.0
                   + z * (1.0 / 24.0 + z * (1.0 / 120.0 +
                           z * (1.0 / 720.0)))))));
 }
@@ -329,10 +353,13 @@ mst_compressor_new (unsigned channels, double rate, unsigned bands,
   c->x = malloc (n * sizeof (double));
   c->y = malloc (n * sizeof (double));
   c->sc = malloc (n * sizeof (double));
-  c->gain = malloc (bands * n * sizeof (double));
+  c->gain = calloc (bands * n, sizeof (double));
+  c->lv = calloc (CHUNK, sizeof (double));
+  c->prm = calloc (PRM_N * CHUNK, sizeof (double));
   c->xf = malloc (n * sizeof (float));
   c->gainf = malloc (n * sizeof (float));
-  if (!c->x || !c->y || !c->sc || !c->gain || !c->xf || !c->gainf)
+  if (!c->x || !c->y || !c->sc || !c->gain || !c->lv || !c->prm || !c->xf
+      || !c->gainf)
     goto fail;
   if (bands == 1) {
     c->histf = calloc (l, sizeof (float));
@@ -368,6 +395,7 @@ mst_compressor_new (unsigned channels, double rate, unsigned bands,
     /* differ from every real target so the first update sets them */
     b->thr.target = b->slope.target = b->knee.target = b->mk.target =
         b->mix.target = NAN;
+    b->pk_thr = b->pk_hk = NAN;
   }
   c->fade.target = NAN;
   if (bands > 1)
@@ -392,6 +420,8 @@ mst_compressor_free (MstCompressor * c)
   free (c->y);
   free (c->sc);
   free (c->gain);
+  free (c->lv);
+  free (c->prm);
   free (c->xf);
   free (c->gainf);
   free (c->histf);
@@ -595,37 +625,216 @@ mst_compressor_take_nonfinite (MstCompressor * c)
   return n;
 }
 
-/* ---- envelope --------------------------------------------------------- */
+/* ---- gains ------------------------------------------------------------ */
 
-/* One step of the hold / attack envelope of gain channel k.  Written with
- * selects (minsd / maxsd) instead of branches: the attack / release choice
- * flips with the programme and would be mispredicted.  The attack step
- * r + ka (h - r) lies between r and h, so
- *   h > r:  min (h, r + ka (h - r)) = r + ka (h - r)   (attack)
- *   h <= r: min (h, r + ka (h - r)) = h                (follow the hold). */
-static inline double
-env_tick (Band * b, unsigned k, double t, int auto_release)
+/* The stateless passes below run over whole groups of VEC frames, an inner
+ * loop with a constant count, which the compiler vectorises.  Work buffers
+ * are CHUNK frames long (a multiple of VEC) and zeroed when allocated: the
+ * values a pass finds past frame n are finite leftovers, computed on and
+ * never used. */
+#define VEC 4
+
+static inline size_t
+vec_ceil (size_t n)
 {
-  double h, r, a;
+  return (n + VEC - 1) & ~(size_t) (VEC - 1);
+}
 
-  if (auto_release) {
-    double hf = b->hf[k] + b->kf * (t - b->hf[k]);
-    double hs = b->hs[k] + b->ks * (t - b->hs[k]);
+/* max (x, 0) without a comparison (exact) */
+static inline double
+posp (double x)
+{
+  return 0.5 * (x + fabs (x));
+}
 
-    hf = hf < t ? t : hf;
-    b->hf[k] = hf;
-    b->hs[k] = hs;
-    h = hf > hs ? hf : hs;
-  } else {
-    h = b->h[k] + b->kr * (t - b->h[k]);
-    h = h < t ? t : h;
-    b->h[k] = h;
+static void
+params_now (const Band * b, double *p)
+{
+  p[PRM_THR] = b->thr.cur;
+  p[PRM_SLOPE] = b->slope.cur;
+  p[PRM_HK] = 0.5 * b->knee.cur;
+  p[PRM_IK] = b->knee.cur > 0.0 ? 0.5 / b->knee.cur : 0.0;
+  p[PRM_MK] = b->mk.cur;
+  p[PRM_MIX] = b->mix.cur;
+}
+
+/* Advance the glides of b by n frames, keeping every frame's values. */
+static void
+params_glide (Band * b, size_t n, double *prm)
+{
+  double p[PRM_N];
+  size_t i;
+  unsigned j;
+
+  for (i = 0; i < n; i++) {
+    glide_tick (&b->thr);
+    glide_tick (&b->slope);
+    glide_tick (&b->knee);
+    glide_tick (&b->mk);
+    glide_tick (&b->mix);
+    params_now (b, p);
+    for (j = 0; j < PRM_N; j++)
+      prm[j * CHUNK + i] = p[j];
   }
-  r = b->r[k];
-  a = r + b->ka * (h - r);
-  r = a < h ? a : h;
-  b->r[k] = r;
-  return r;
+}
+
+/* Powers v (x^2 or 2 ms) to target gain reductions (dB), in
+ * place.  blend: the levels move towards lm (dB, the linked level) by
+ * link.  The soft knee without branches: with d the level over the knee
+ * start clamped to [0, W], t = slope (d^2 / (2 W) + max (0, over - W/2)). */
+static inline void
+targets_run (double *v, const double *lm, double link, const double *prm,
+    const double *p, int gliding, int blend, size_t n)
+{
+  const size_t nv = vec_ceil (n);
+  size_t i;
+  unsigned j;
+
+  for (i = 0; i < nv; i += VEC) {
+    for (j = 0; j < VEC; j++) {
+      const size_t x = i + j;
+      const double thr = gliding ? prm[PRM_THR * CHUNK + x] : p[PRM_THR];
+      const double slope = gliding ? prm[PRM_SLOPE * CHUNK + x] : p[PRM_SLOPE];
+      const double hk = gliding ? prm[PRM_HK * CHUNK + x] : p[PRM_HK];
+      const double ik = gliding ? prm[PRM_IK * CHUNK + x] : p[PRM_IK];
+      double l = DB_PER_LOG2_POW * fast_log2 (v[x]), over, d;
+
+      if (blend)
+        l += link * (lm[x] - l);
+      over = l - thr;
+      d = posp (over + hk);
+      d = 2.0 * hk - posp (2.0 * hk - d);
+      v[x] = slope * (d * d * ik + posp (over - hk));
+    }
+  }
+}
+
+/* Smoothed gain reductions r (dB) in v to gains, in place. */
+static inline void
+gains_run (double *v, const double *prm, const double *p, int gliding, size_t n)
+{
+  const size_t nv = vec_ceil (n);
+  size_t i;
+  unsigned j;
+
+  for (i = 0; i < nv; i += VEC) {
+    for (j = 0; j < VEC; j++) {
+      const size_t x = i + j;
+      const double mk = gliding ? prm[PRM_MK * CHUNK + x] : p[PRM_MK];
+      const double mix = gliding ? prm[PRM_MIX * CHUNK + x] : p[PRM_MIX];
+      double gg = fast_exp2 ((mk - v[x]) * (1.0 / DB_PER_LOG2));
+
+      v[x] = (1.0 - mix) + mix * gg;
+    }
+  }
+}
+
+/* x^2, clamped to POW_CEIL */
+static inline double
+sq (double x)
+{
+  double q = x * x;
+
+  return q < POW_CEIL ? q : POW_CEIL;
+}
+
+/* Detector powers of a linked stereo block, frame i at sc[i * ns] (left)
+ * and sc[cs + i * ns] (right), or from F32 samples scf (interleaved) when
+ * scf is not NULL: the larger of the two channels' powers into pmax.
+ * Returns the largest power of the block.  The rms recursions advance two
+ * frames per step, M_{i+1} = w^2 M_{i-1} + (w u_i + u_{i+1}) with
+ * M = 2 ms, w = 1 - kw, u = 2 kw x^2: the dependency chain is half as
+ * long as one frame per step. */
+static double
+detect2 (MstCompressor * c, Band * b, const double *sc, const float *scf,
+    size_t cs, size_t ns, size_t n, double *pmax)
+{
+  const double kw = 2.0 * c->kw, cw = 1.0 - c->kw, cw2 = cw * cw;
+  double m0 = 2.0 * b->ms[0], m1 = 2.0 * b->ms[1], top = 0.0;
+  size_t i;
+
+#define LOAD(i, k) (scf ? (double) scf[2 * (i) + (k)] : sc[(k) * cs + (i) * ns])
+  if (c->detector == MST_COMP_DETECTOR_PEAK) {
+    for (i = 0; i < n; i++) {
+      double x0 = LOAD (i, 0), x1 = LOAD (i, 1);
+      double q0 = sq (x0), q1 = sq (x1), q = q0 > q1 ? q0 : q1;
+
+      pmax[i] = q;
+      top = q > top ? q : top;
+    }
+    return top;
+  }
+  for (i = 0; i + 1 < n; i += 2) {
+    double x00 = LOAD (i, 0), x01 = LOAD (i, 1);
+    double x10 = LOAD (i + 1, 0), x11 = LOAD (i + 1, 1);
+    double u00 = kw * sq (x00), u01 = kw * sq (x01);
+    double u10 = kw * sq (x10), u11 = kw * sq (x11);
+    double a0 = cw * m0 + u00, a1 = cw * m1 + u01, q;
+
+    m0 = cw2 * m0 + (cw * u00 + u10);
+    m1 = cw2 * m1 + (cw * u01 + u11);
+    q = a0 > a1 ? a0 : a1;
+    pmax[i] = q;
+    top = q > top ? q : top;
+    q = m0 > m1 ? m0 : m1;
+    pmax[i + 1] = q;
+    top = q > top ? q : top;
+  }
+  if (i < n) {
+    double x0 = LOAD (i, 0), x1 = LOAD (i, 1), q;
+
+    m0 = cw * m0 + kw * sq (x0);
+    m1 = cw * m1 + kw * sq (x1);
+    q = m0 > m1 ? m0 : m1;
+    pmax[i] = q;
+    top = q > top ? q : top;
+  }
+#undef LOAD
+  b->ms[0] = mst_flush_denormal (0.5 * m0);
+  b->ms[1] = mst_flush_denormal (0.5 * m1);
+  return top;
+}
+
+/* Detector powers of n frames, sample of channel k, frame i at
+ * sc[k * cs + i * ns]: x^2 (peak) or 2 ms (rms), x^2 clamped to POW_CEIL;
+ * per channel into p + k * CHUNK (unless p is NULL), and the largest over
+ * the channels into pmax.  Returns the largest power of the block.  A
+ * power may be 0 (fast_log2 () then gives a level far below any
+ * threshold). */
+static double
+detect (MstCompressor * c, Band * b, const double *sc, const float *scf,
+    size_t cs, size_t ns, size_t n, double *p, double *pmax)
+{
+  const unsigned ch = c->channels;
+  const int rms = c->detector == MST_COMP_DETECTOR_RMS;
+  const double kw = c->kw, cw = 1.0 - c->kw;
+  double top = 0.0;
+  size_t i;
+  unsigned k;
+
+  if (ch == 2 && !p)
+    return detect2 (c, b, sc, scf, cs, ns, n, pmax);
+
+  for (k = 0; k < ch; k++) {
+    const double *x = sc + k * cs;
+    double m = b->ms[k];
+
+    for (i = 0; i < n; i++) {
+      double q = sq (x[i * ns]);
+
+      if (rms) {
+        m = cw * m + kw * q;
+        q = 2.0 * m;
+      }
+      if (p)
+        p[k * CHUNK + i] = q;
+      pmax[i] = k == 0 || q > pmax[i] ? q : pmax[i];
+    }
+    b->ms[k] = mst_flush_denormal (m);
+  }
+  for (i = 0; i < n; i++)
+    top = pmax[i] > top ? pmax[i] : top;
+  return top;
 }
 
 static inline double
@@ -634,168 +843,189 @@ flush_env (double v)
   return v < ENV_FLOOR ? 0.0 : v;
 }
 
-/* Gains of band b for n frames of detector input sc (sample of channel k,
- * frame i at sc[k * cs + i * ns]).  Gains go to g[k * CHUNK + i] for each
- * gain channel k (one when linked).  Returns nonzero when every gain is
- * exactly 1. */
-static int band_gains_linked (MstCompressor * c, Band * b, const double *sc,
-    size_t cs, size_t ns, size_t n, double *g);
+/* The envelope of gain channel k over the targets t in v (see
+ * compressor.h), replaced by the smoothed gain reductions r; returns the
+ * largest r.  The only recursion of the gain path.  In the form
+ *   h_i = max (t_i, c h_{i-1} + k t_i)          (c = 1 - k, >= 0)
+ *   r_i = min (h_i, a r_{i-1} + ka h_i)          (a = 1 - ka, >= 0)
+ * (the attack step lies between r and h: h > r attacks, h <= r follows the
+ * hold) both distribute over max / min, so two frames are one step,
+ *   h_{i+1} = max (t_{i+1}, c t_i + k t_{i+1}, c^2 h_{i-1} + c k t_i
+ *                  + k t_{i+1})
+ *   r_{i+1} = min (h_{i+1}, a h_i + ka h_{i+1}, a^2 r_{i-1} + a ka h_i
+ *                  + ka h_{i+1})
+ * and the dependency chains are half as long.  Selects (maxsd / minsd),
+ * no branches: the attack / release choice flips with the programme. */
+static double
+envelope (Band * b, unsigned k, double *v, size_t n, int auto_release)
+{
+  const double ka = b->ka, ca = 1.0 - b->ka, ca2 = ca * ca, cka = ca * ka;
+  const double kr = auto_release ? b->kf : b->kr, cr = 1.0 - kr;
+  const double cr2 = cr * cr, ks = b->ks, cs = 1.0 - ks, cs2 = cs * cs;
+  double h = auto_release ? b->hf[k] : b->h[k], hs = b->hs[k];
+  double r = b->r[k], top = 0.0;
+  size_t i;
 
+  for (i = 0; i + 1 < n; i += 2) {
+    const double t0 = v[i], t1 = v[i + 1], u0 = kr * t0, u1 = kr * t1;
+    double h0 = cr * h + u0, h1 = cr * t0 + u1, r0, w;
+
+    h0 = h0 < t0 ? t0 : h0;
+    h1 = h1 < t1 ? t1 : h1;
+    h = cr2 * h + (cr * u0 + u1);
+    h = h < h1 ? h1 : h;
+    h1 = h;
+    if (auto_release) {
+      /* h is the fast hold; the slow one-pole hs, h = max (hf, hs) */
+      const double s0 = cs * hs + ks * t0;
+
+      hs = cs2 * hs + (cs * ks * t0 + ks * t1);
+      h0 = h0 > s0 ? h0 : s0;
+      h1 = h1 > hs ? h1 : hs;
+    }
+    r0 = ca * r + ka * h0;
+    r0 = r0 < h0 ? r0 : h0;
+    w = ca * h0 + ka * h1;
+    w = w < h1 ? w : h1;
+    r = ca2 * r + (cka * h0 + ka * h1);
+    r = r < w ? r : w;
+    v[i] = r0;
+    v[i + 1] = r;
+    top = r0 > top ? r0 : top;
+    top = r > top ? r : top;
+  }
+  if (i < n) {
+    const double t = v[i];
+    double h0 = cr * h + kr * t, a;
+
+    h = h0 < t ? t : h0;
+    h0 = h;
+    if (auto_release) {
+      hs = cs * hs + ks * t;
+      h0 = h0 > hs ? h0 : hs;
+    }
+    a = ca * r + ka * h0;
+    r = a < h0 ? a : h0;
+    v[i] = r;
+    top = r > top ? r : top;
+  }
+  if (auto_release) {
+    b->hf[k] = flush_env (h);
+    b->hs[k] = flush_env (hs);
+  } else {
+    b->h[k] = flush_env (h);
+  }
+  b->r[k] = flush_env (r);
+  return top;
+}
+
+/* Nonzero when the envelope of gain channel k rests at 0 dB. */
+static inline int
+env_settled (const Band * b, unsigned k)
+{
+  return b->r[k] == 0.0 && b->h[k] == 0.0 && b->hf[k] == 0.0 && b->hs[k] == 0.0;
+}
+
+/* Gains of band b for n frames of detector input sc (sample of channel k,
+ * frame i at sc[k * cs + i * ns]), or F32 scf (linked stereo only,
+ * interleaved; sc is then not read).  Gains go to g[k * CHUNK + i] for each
+ * gain channel k (one when linked).  Returns nonzero when every gain is
+ * exactly 1 (g is then left unset).
+ *
+ * In passes over the block: detector (a recursion for rms), levels and
+ * targets (vectorised), envelope (the recursion), gains (vectorised).  A
+ * block whose power stays under the knee start needs no levels, and one
+ * whose envelope also rests at 0 dB no envelope either. */
 static int
-band_gains (MstCompressor * c, Band * b, const double *sc, size_t cs,
-    size_t ns, size_t n, double *g)
+band_gains (MstCompressor * c, Band * b, const double *sc, const float *scf,
+    size_t cs, size_t ns, size_t n, double *g)
 {
   const unsigned ch = c->channels;
-  const int rms = c->detector == MST_COMP_DETECTOR_RMS;
   const int linked = c->link >= 1.0 || ch == 1;
+  const unsigned ng = linked ? 1 : ch;
   const int ar = c->auto_release;
-  const double link = c->link, kw = c->kw;
   const int gliding = b->thr.left || b->slope.left || b->knee.left
       || b->mk.left || b->mix.left;
-  double thr = b->thr.cur, slope = b->slope.cur, knee = b->knee.cur;
-  double mk = b->mk.cur, mix = b->mix.cur;
-  double grmax = b->gr_max;
-  int unity = 1;
+  double *pmax = linked ? g : c->lv, *prm = c->prm;
+  double p[PRM_N], top, rmax = 0.0;
+  int below = 0;
   size_t i;
   unsigned k;
 
-  if (linked && !gliding && ch <= 2)
-    return band_gains_linked (c, b, sc, cs, ns, n, g);
+  top = detect (c, b, sc, scf, cs, ns, n, linked ? NULL : g, pmax);
 
-  for (i = 0; i < n; i++) {
-    double p[MST_CHANNELS_MAX], pmax = 0.0, lmax;
-
-    if (gliding) {
-      glide_tick (&b->thr);
-      glide_tick (&b->slope);
-      glide_tick (&b->knee);
-      glide_tick (&b->mk);
-      glide_tick (&b->mix);
-      thr = b->thr.cur, slope = b->slope.cur, knee = b->knee.cur;
-      mk = b->mk.cur, mix = b->mix.cur;
+  params_now (b, p);
+  if (gliding) {
+    params_glide (b, n, prm);
+  } else {
+    if (b->pk_thr != p[PRM_THR] || b->pk_hk != p[PRM_HK]) {
+      b->pk_thr = p[PRM_THR];
+      b->pk_hk = p[PRM_HK];
+      b->p_knee = pow (10.0, (p[PRM_THR] - p[PRM_HK]) / 10.0);
     }
+    below = top <= b->p_knee;
+  }
 
-    /* power-like detector values: x^2 (peak) or 2 ms (rms) */
-    for (k = 0; k < ch; k++) {
-      double x = sc[k * cs + i * ns], q = x * x;
+  if (!below && !linked) {
+    const size_t nv = vec_ceil (n);
+    unsigned j;
 
-      if (q > POW_CEIL)
-        q = POW_CEIL;
-      if (rms) {
-        double m = b->ms[k] + kw * (q - b->ms[k]);
+    for (i = 0; i < nv; i += VEC)
+      for (j = 0; j < VEC; j++)
+        pmax[i + j] = DB_PER_LOG2_POW * fast_log2 (pmax[i + j]);
+  }
 
-        b->ms[k] = m;
-        q = 2.0 * m;
-      }
-      p[k] = q;
-      if (q > pmax)
-        pmax = q;
-    }
-    if (pmax < POW_FLOOR)
-      pmax = POW_FLOOR;
-    lmax = DB_PER_LOG2_POW * fast_log2 (pmax);
+  for (k = 0; k < ng; k++) {
+    double *v = g + (size_t) k * CHUNK;
 
-    if (linked) {
-      double t = gc_target (lmax, thr, slope, knee);
-      double r = env_tick (b, 0, t, ar);
-      double e = mk - r, gg, ge;
-
-      gg = e == 0.0 ? 1.0 : fast_exp2 (e * (1.0 / DB_PER_LOG2));
-      ge = (1.0 - mix) + mix * gg;
-      g[i] = ge;
-      unity &= ge == 1.0;
-      if (r > grmax)
-        grmax = r;
+    if (below) {
+      /* targets 0: nothing to do while the envelope rests */
+      memset (v, 0, n * sizeof (double));
+      if (env_settled (b, k))
+        continue;
+    } else if (gliding) {
+      if (linked)
+        targets_run (v, NULL, 0.0, prm, p, 1, 0, n);
+      else
+        targets_run (v, pmax, c->link, prm, p, 1, 1, n);
     } else {
-      for (k = 0; k < ch; k++) {
-        double q = p[k] < POW_FLOOR ? POW_FLOOR : p[k];
-        double l = DB_PER_LOG2_POW * fast_log2 (q);
-        double t, r, e, gg, ge;
-
-        l += link * (lmax - l);
-        t = gc_target (l, thr, slope, knee);
-        r = env_tick (b, k, t, ar);
-        e = mk - r;
-        gg = e == 0.0 ? 1.0 : fast_exp2 (e * (1.0 / DB_PER_LOG2));
-        ge = (1.0 - mix) + mix * gg;
-        g[k * CHUNK + i] = ge;
-        unity &= ge == 1.0;
-        if (r > grmax)
-          grmax = r;
-      }
+      if (linked)
+        targets_run (v, NULL, 0.0, prm, p, 0, 0, n);
+      else
+        targets_run (v, pmax, c->link, prm, p, 0, 1, n);
     }
+    top = envelope (b, k, v, n, ar);
+    rmax = top > rmax ? top : rmax;
+  }
+  if (rmax > b->gr_max)
+    b->gr_max = rmax;
+
+  if (!gliding && rmax == 0.0) {
+    /* r = 0 all through: one gain for the block */
+    double gg = (1.0 - p[PRM_MIX]) + p[PRM_MIX] *
+        fast_exp2 (p[PRM_MK] * (1.0 / DB_PER_LOG2));
+
+    if (gg == 1.0)
+      return 1;
+    for (k = 0; k < ng; k++)
+      for (i = 0; i < n; i++)
+        g[k * CHUNK + i] = gg;
+    return 0;
   }
 
-  for (k = 0; k < ch; k++) {
-    b->ms[k] = mst_flush_denormal (b->ms[k]);
-    b->h[k] = flush_env (b->h[k]);
-    b->hf[k] = flush_env (b->hf[k]);
-    b->hs[k] = flush_env (b->hs[k]);
-    b->r[k] = flush_env (b->r[k]);
+  for (k = 0; k < ng; k++) {
+    double *v = g + (size_t) k * CHUNK;
+
+    if (gliding)
+      gains_run (v, prm, p, 1, n);
+    else
+      gains_run (v, prm, p, 0, n);
   }
-  b->gr_max = grmax;
-  return unity;
-}
-
-/* The common case of band_gains (): one or two channels, linked, no
- * glide in progress.  Below the knee (power under p_knee) the target is 0
- * without a logarithm, and with no reduction and no makeup the gain is 1
- * without an exponential. */
-static int
-band_gains_linked (MstCompressor * c, Band * b, const double *sc, size_t cs,
-    size_t ns, size_t n, double *g)
-{
-  const int two = c->channels == 2;
-  const int rms = c->detector == MST_COMP_DETECTOR_RMS;
-  const int ar = c->auto_release;
-  const double kw = c->kw;
-  const double thr = b->thr.cur, slope = b->slope.cur, knee = b->knee.cur;
-  const double mk = b->mk.cur, mix = b->mix.cur;
-  /* x^2 or 2 ms below this: under the knee (exact in the power domain) */
-  const double p_knee = pow (10.0, (thr - 0.5 * knee) / 10.0);
-  double m0 = b->ms[0], m1 = b->ms[1], grmax = b->gr_max;
-  int unity = 1;
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    double x0 = sc[i * ns], q = x0 * x0, t = 0.0, r, e, gg, ge;
-
-    if (two) {
-      double x1 = sc[cs + i * ns], q1 = x1 * x1;
-
-      if (rms) {
-        m1 += kw * ((q1 > POW_CEIL ? POW_CEIL : q1) - m1);
-        q1 = 2.0 * m1;
-      }
-      if (rms) {
-        m0 += kw * ((q > POW_CEIL ? POW_CEIL : q) - m0);
-        q = 2.0 * m0;
-      }
-      q = q > q1 ? q : q1;
-    } else if (rms) {
-      m0 += kw * ((q > POW_CEIL ? POW_CEIL : q) - m0);
-      q = 2.0 * m0;
-    }
-    if (q > p_knee) {
-      q = q > POW_CEIL ? POW_CEIL : q;
-      t = gc_target (DB_PER_LOG2_POW * fast_log2 (q), thr, slope, knee);
-    }
-    r = env_tick (b, 0, t, ar);
-    e = mk - r;
-    gg = e == 0.0 ? 1.0 : fast_exp2 (e * (1.0 / DB_PER_LOG2));
-    ge = (1.0 - mix) + mix * gg;
-    g[i] = ge;
-    unity &= ge == 1.0;
-    grmax = r > grmax ? r : grmax;
-  }
-  b->ms[0] = mst_flush_denormal (m0);
-  b->ms[1] = mst_flush_denormal (m1);
-  b->h[0] = flush_env (b->h[0]);
-  b->hf[0] = flush_env (b->hf[0]);
-  b->hs[0] = flush_env (b->hs[0]);
-  b->r[0] = flush_env (b->r[0]);
-  b->gr_max = grmax;
-  return unity;
+  for (k = 0; k < ng; k++)
+    for (i = 0; i < n; i++)
+      if (g[k * CHUNK + i] != 1.0)
+        return 0;
+  return 1;
 }
 
 /* ---- broadband -------------------------------------------------------- */
@@ -810,12 +1040,28 @@ sidechain_hpf (MstCompressor * c, size_t n)
         c->channels);
 }
 
+/* F32 copy of n gains (whole groups of VEC, see above) */
+static void
+gains_to_f32 (float *restrict d, const double *restrict s, size_t n)
+{
+  const size_t nv = vec_ceil (n);
+  size_t i;
+  unsigned j;
+
+  for (i = 0; i < nv; i += VEC)
+    for (j = 0; j < VEC; j++)
+      d[i + j] = (float) s[i + j];
+}
+
 static void
 broadband_f32 (MstCompressor * c, const float *in, float *out, size_t n)
 {
   const unsigned ch = c->channels;
   const size_t ns = n * ch, lat = (size_t) c->latency * ch;
   const float *src = in, *d;
+  /* linked stereo without the sidechain filter: the detector reads the
+   * F32 samples */
+  const int direct = ch == 2 && c->link >= 1.0 && !c->hpf_on;
   int32_t bad = 0;
   size_t i;
   unsigned k;
@@ -827,9 +1073,11 @@ broadband_f32 (MstCompressor * c, const float *in, float *out, size_t n)
     c->nonfinite += (size_t) bad;
     src = c->xf;
   }
-  for (i = 0; i < ns; i++)
-    c->sc[i] = src[i];
-  sidechain_hpf (c, n);
+  if (!direct) {
+    for (i = 0; i < ns; i++)
+      c->sc[i] = src[i];
+    sidechain_hpf (c, n);
+  }
 
   if (lat) {
     memcpy (c->histf + lat, src, ns * sizeof (float));
@@ -838,12 +1086,12 @@ broadband_f32 (MstCompressor * c, const float *in, float *out, size_t n)
     d = src;
   }
 
-  if (band_gains (c, &c->band[0], c->sc, 1, ch, n, c->gain)) {
+  if (band_gains (c, &c->band[0], c->sc, direct ? src : NULL, 1, ch, n,
+          c->gain)) {
     if (out != d)
       memmove (out, d, ns * sizeof (float));
   } else if (c->link >= 1.0 || ch == 1) {
-    for (i = 0; i < n; i++)
-      c->gainf[i] = (float) c->gain[i];
+    gains_to_f32 (c->gainf, c->gain, n);
     if (ch == 1) {
       mst_orc_comp_gain_f32 (out, d, c->gainf, (int) n);
     } else if (ch == 2) {
@@ -897,7 +1145,7 @@ broadband_f64 (MstCompressor * c, const double *in, double *out, size_t n)
     d = src;
   }
 
-  if (band_gains (c, &c->band[0], c->sc, 1, ch, n, c->gain)) {
+  if (band_gains (c, &c->band[0], c->sc, NULL, 1, ch, n, c->gain)) {
     if (out != d)
       memmove (out, d, ns * sizeof (double));
   } else if (c->link >= 1.0 || ch == 1) {
@@ -998,6 +1246,7 @@ multiband (MstCompressor * c, double *y, size_t n)
   for (b = 0; b < nb; b++) {
     Band *bd = &c->band[b];
     const double *sc = bandptr (c, b, 0);
+    double *gb = c->gain + (size_t) b * ch * CHUNK;
 
     if (c->hpf_on) {
       for (k = 0; k < ch; k++)
@@ -1005,7 +1254,11 @@ multiband (MstCompressor * c, double *y, size_t n)
             c->sc + (size_t) k * CHUNK, n, 1);
       sc = c->sc;
     }
-    band_gains (c, bd, sc, CHUNK, 1, n, c->gain + (size_t) b * ch * CHUNK);
+    if (band_gains (c, bd, sc, NULL, CHUNK, 1, n, gb)) {
+      for (k = 0; k < (linked ? 1 : ch); k++)
+        for (i = 0; i < n; i++)
+          gb[k * CHUNK + i] = 1.0;
+    }
     for (k = 0; k < ch; k++)
       d[b][k] = delay_in (bd->hist + k * hl, lat, bandptr (c, b, k), n);
   }
