@@ -1,5 +1,5 @@
 /* gst-mastering: loudnorm, an ITU-R BS.1770-4 / EBU R128 loudness meter
- * and (in later modes) normaliser.
+ * and normaliser (static, file and dynamic modes).
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Library General Public
@@ -16,9 +16,17 @@
  * loudness range (EBU Tech 3342), plus the per-channel true peak (BS.1770-4
  * Annex 2, oversampled) and sample peak.
  *
- * In `measure` mode, the only mode so far, the audio passes through
- * untouched: the element hands on the very buffer it received, without
- * copying or writing it.
+ * In `measure` mode (the default) the audio passes through untouched: the
+ * element hands on the very buffer it received, without copying or
+ * writing it.  The other modes normalise, never changing the rate or the
+ * format, and end in the true-peak limiter of `masterlimit`:
+ * `static` applies target-loudness minus #GstLoudnorm:measured-loudness
+ * (the second pass of a two-pass workflow) and reports any limiting in a
+ * `loudnorm-limited` message and a warning; `file` holds the stream until
+ * EOS (up to #GstLoudnorm:max-duration), then pushes it with one gain
+ * refined so that the limited output lands on target; `dynamic` rides a
+ * smoothed gain with a #GstLoudnorm:lookahead (its latency) for live
+ * streams.  Every message carries the `gain` applied and the `mode`.
  *
  * Every #GstLoudnorm:interval of audio it posts an element message named
  * `loudnorm` (see docs/loudnorm.md for every field).  At EOS it posts the
@@ -42,6 +50,16 @@
  * loudnorm interval=3000000000 ! fakesink
  * ]| Measures a file, with a message every 3 s and the final values at the
  * end.
+ * |[
+ * gst-launch-1.0 filesrc location=in.flac ! decodebin ! audioconvert !
+ * loudnorm mode=file target-loudness=-14 ! audioconvert ! flacenc !
+ * filesink location=out.flac
+ * ]| Normalises a file to -14 LUFS, true peak at most -1 dBTP, in one
+ * pipeline.
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true wave=pink-noise ! audioconvert !
+ * loudnorm mode=dynamic target-loudness=-16 ! audioconvert ! autoaudiosink
+ * ]| Live normalisation with a 3 s lookahead.
  */
 
 #include "gstloudnorm.h"
@@ -59,6 +77,21 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 #define DEFAULT_INTERVAL GST_SECOND
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_DUAL_MONO FALSE
+#define DEFAULT_MEASURED_LOUDNESS -100.0
+#define DEFAULT_MEASURED_TRUE_PEAK -100.0
+#define DEFAULT_MAX_DURATION (30 * 60 * GST_SECOND)
+#define DEFAULT_LOOKAHEAD 3000
+#define DEFAULT_LRA_TARGET MST_NORMALIZER_LRA_DEFAULT
+#define DEFAULT_MAX_GAIN MST_NORMALIZER_MAX_GAIN_DEFAULT
+
+/* a measured integrated loudness is never below the absolute gate */
+#define MEASURED_LOUDNESS_UNSET (-70.0)
+#define MEASURED_TRUE_PEAK_UNSET (-99.0)
+/* file mode: refine the gain until the output is this close (LU) */
+#define FILE_TOLERANCE 0.02
+#define FILE_MAX_PASSES 12
+/* largest gain change between two passes, dB */
+#define FILE_MAX_STEP 6.0
 
 #define MIN_INTERVAL (10 * GST_MSECOND)
 
@@ -74,6 +107,12 @@ enum
   PROP_INTERVAL,
   PROP_POST_MESSAGES,
   PROP_DUAL_MONO,
+  PROP_MEASURED_LOUDNESS,
+  PROP_MEASURED_TRUE_PEAK,
+  PROP_MAX_DURATION,
+  PROP_LOOKAHEAD,
+  PROP_LRA_TARGET,
+  PROP_MAX_GAIN,
 };
 
 enum
@@ -98,6 +137,15 @@ gst_loudnorm_mode_get_type (void)
   static const GEnumValue modes[] = {
     {GST_LOUDNORM_MODE_MEASURE,
         "Measure only, pass the audio through untouched", "measure"},
+    {GST_LOUDNORM_MODE_STATIC,
+        "Second pass: one constant gain from measured-loudness, "
+          "true-peak limited", "static"},
+    {GST_LOUDNORM_MODE_FILE,
+        "Both passes in one pipeline: hold the stream until EOS, then "
+          "push it with one gain, true-peak limited", "file"},
+    {GST_LOUDNORM_MODE_DYNAMIC,
+          "Live normalisation with a lookahead, true-peak limited",
+        "dynamic"},
     {0, NULL, NULL},
   };
 
@@ -131,8 +179,11 @@ static GstFlowReturn gst_loudnorm_transform_ip (GstBaseTransform * trans,
     GstBuffer * buf);
 static gboolean gst_loudnorm_sink_event (GstBaseTransform * trans,
     GstEvent * event);
+static gboolean gst_loudnorm_query (GstBaseTransform * trans,
+    GstPadDirection direction, GstQuery * query);
 
 static void gst_loudnorm_reset_action (GstLoudnorm * self);
+static GstFlowReturn gst_loudnorm_finish (GstLoudnorm * self);
 
 static void
 gst_loudnorm_class_init (GstLoudnormClass * klass)
@@ -151,12 +202,15 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
    * GstLoudnorm:mode:
    *
    * What the element does besides measuring.  `measure` passes the audio
-   * through bit for bit.
+   * through bit for bit; `static`, `file` and `dynamic` normalise it (see
+   * #GstLoudnormMode).  Takes effect in READY.
    */
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
           "What to do besides measuring (measure: pass the audio through "
-          "untouched)",
+          "untouched; static: constant gain from measured-loudness; file: "
+          "hold the stream, measure, push it at one gain; dynamic: live "
+          "normalisation with lookahead)",
           GST_TYPE_LOUDNORM_MODE, DEFAULT_MODE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_READY));
@@ -231,6 +285,92 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
           | GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstLoudnorm:measured-loudness:
+   *
+   * Integrated loudness of the stream from a first `measure` pass, in
+   * LUFS; `static` mode applies target-loudness minus this.  Values below
+   * -70 (the default is -100) mean unset: `static` mode then stops with an
+   * error.
+   */
+  g_object_class_install_property (gobject_class, PROP_MEASURED_LOUDNESS,
+      g_param_spec_double ("measured-loudness", "Measured loudness",
+          "Integrated loudness from a first measure pass, in LUFS, for "
+          "mode=static (below -70 = unset)",
+          -100.0, 0.0, DEFAULT_MEASURED_LOUDNESS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstLoudnorm:measured-true-peak:
+   *
+   * Largest true peak from a first `measure` pass, in dBTP (optional,
+   * below -99 = unset).  With it `static` mode warns at the start when
+   * the gain will drive peaks into the limiter.
+   */
+  g_object_class_install_property (gobject_class, PROP_MEASURED_TRUE_PEAK,
+      g_param_spec_double ("measured-true-peak", "Measured true peak",
+          "Largest true peak from a first measure pass, in dBTP, for "
+          "mode=static (optional, below -99 = unset)",
+          -100.0, 30.0, DEFAULT_MEASURED_TRUE_PEAK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstLoudnorm:max-duration:
+   *
+   * Longest stream `file` mode holds, in nanoseconds; a longer one stops
+   * with an error naming this property.  Memory: the stream as received
+   * (48 kHz stereo F32: 384 kB per second, 691 MB per 30 minutes).
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_DURATION,
+      g_param_spec_uint64 ("max-duration", "Maximum duration",
+          "Longest stream mode=file holds in memory, in nanoseconds",
+          GST_SECOND, G_MAXINT64, DEFAULT_MAX_DURATION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstLoudnorm:lookahead:
+   *
+   * Lookahead of `dynamic` mode in ms; it is the element's latency (plus
+   * the limiter's few ms).  Takes effect in READY.
+   */
+  g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
+      g_param_spec_uint ("lookahead", "Lookahead",
+          "Lookahead of mode=dynamic in ms (sets the latency)",
+          (guint) MST_NORMALIZER_LOOKAHEAD_MIN,
+          (guint) MST_NORMALIZER_LOOKAHEAD_MAX, DEFAULT_LOOKAHEAD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstLoudnorm:loudness-range-target:
+   *
+   * `dynamic` mode leaves the loudness of a passage alone while it stays
+   * within half this range (LU) of the programme loudness either way and
+   * only corrects the excess: a lower value compresses more.
+   */
+  g_object_class_install_property (gobject_class, PROP_LRA_TARGET,
+      g_param_spec_double ("loudness-range-target", "Loudness range target",
+          "Loudness range mode=dynamic keeps, in LU (lower compresses more)",
+          MST_NORMALIZER_LRA_MIN, MST_NORMALIZER_LRA_MAX, DEFAULT_LRA_TARGET,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE
+          | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstLoudnorm:max-gain:
+   *
+   * Largest gain `file` and `dynamic` modes apply, in dB.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_GAIN,
+      g_param_spec_double ("max-gain", "Maximum gain",
+          "Largest gain mode=file and mode=dynamic apply, in dB",
+          MST_NORMALIZER_MAX_GAIN_MIN, MST_NORMALIZER_MAX_GAIN_MAX,
+          DEFAULT_MAX_GAIN,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE
+          | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstLoudnorm::reset:
    * @loudnorm: the element
    *
@@ -244,9 +384,10 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
   klass->reset = gst_loudnorm_reset_action;
 
   gst_element_class_set_static_metadata (element_class,
-      "Loudness meter (EBU R128)", "Filter/Analyzer/Audio",
+      "Loudness meter and normaliser (EBU R128)", "Filter/Analyzer/Audio",
       "Measures momentary, short-term and integrated loudness, loudness "
-      "range (ITU-R BS.1770-4, EBU R128) and true peak",
+      "range (ITU-R BS.1770-4, EBU R128) and true peak; normalises "
+      "(static, file, dynamic) with true-peak limiting",
       "gst-mastering developers");
 
   caps = gst_caps_from_string (ALLOWED_CAPS);
@@ -261,6 +402,7 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
       = GST_DEBUG_FUNCPTR (gst_loudnorm_before_transform);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_loudnorm_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_loudnorm_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_loudnorm_query);
   /* measure mode looks at the data without touching it */
   trans_class->transform_ip_on_passthrough = TRUE;
   trans_class->passthrough_on_same_caps = FALSE;
@@ -277,6 +419,12 @@ gst_loudnorm_init (GstLoudnorm * self)
   self->settings.interval = DEFAULT_INTERVAL;
   self->settings.post_messages = DEFAULT_POST_MESSAGES;
   self->settings.dual_mono = DEFAULT_DUAL_MONO;
+  self->settings.measured_loudness = DEFAULT_MEASURED_LOUDNESS;
+  self->settings.measured_true_peak = DEFAULT_MEASURED_TRUE_PEAK;
+  self->settings.max_duration = DEFAULT_MAX_DURATION;
+  self->settings.lookahead = DEFAULT_LOOKAHEAD;
+  self->settings.lra_target = DEFAULT_LRA_TARGET;
+  self->settings.max_gain = DEFAULT_MAX_GAIN;
   self->reset_pending = FALSE;
 
   self->cur = self->settings;
@@ -286,14 +434,42 @@ gst_loudnorm_init (GstLoudnorm * self)
   self->rate = 0;
   self->interval_frames = 1;
   self->ts_base = GST_CLOCK_TIME_NONE;
+  self->mode = DEFAULT_MODE;
+  self->start_ts = GST_CLOCK_TIME_NONE;
+  self->gain_db = 0.0;
+  self->gain_lin = 1.0;
+  g_queue_init (&self->held);
 
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
 }
 
 static void
+gst_loudnorm_clear_held (GstLoudnorm * self)
+{
+  GstBuffer *b;
+
+  while ((b = g_queue_pop_head (&self->held)))
+    gst_buffer_unref (b);
+  self->held_frames = 0;
+}
+
+static void
 gst_loudnorm_free_meters (GstLoudnorm * self)
 {
+  gst_loudnorm_clear_held (self);
+  if (self->lim) {
+    mst_limiter_free (self->lim);
+    self->lim = NULL;
+  }
+  if (self->norm) {
+    mst_normalizer_free (self->norm);
+    self->norm = NULL;
+  }
+  if (self->out_meter) {
+    mst_loudness_free (self->out_meter);
+    self->out_meter = NULL;
+  }
   if (self->meter) {
     mst_loudness_free (self->meter);
     self->meter = NULL;
@@ -338,6 +514,24 @@ gst_loudnorm_set_property (GObject * object, guint prop_id,
     case PROP_DUAL_MONO:
       self->settings.dual_mono = g_value_get_boolean (value);
       break;
+    case PROP_MAX_DURATION:
+      self->settings.max_duration = g_value_get_uint64 (value);
+      break;
+    case PROP_LOOKAHEAD:
+      self->settings.lookahead = g_value_get_uint (value);
+      break;
+    case PROP_MAX_GAIN:
+      self->settings.max_gain = g_value_get_double (value);
+      break;
+    case PROP_LRA_TARGET:
+      self->settings.lra_target = g_value_get_double (value);
+      break;
+    case PROP_MEASURED_TRUE_PEAK:
+      self->settings.measured_true_peak = g_value_get_double (value);
+      break;
+    case PROP_MEASURED_LOUDNESS:
+      self->settings.measured_loudness = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -370,6 +564,24 @@ gst_loudnorm_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_DUAL_MONO:
       g_value_set_boolean (value, self->settings.dual_mono);
+      break;
+    case PROP_MAX_DURATION:
+      g_value_set_uint64 (value, self->settings.max_duration);
+      break;
+    case PROP_LOOKAHEAD:
+      g_value_set_uint (value, self->settings.lookahead);
+      break;
+    case PROP_MAX_GAIN:
+      g_value_set_double (value, self->settings.max_gain);
+      break;
+    case PROP_LRA_TARGET:
+      g_value_set_double (value, self->settings.lra_target);
+      break;
+    case PROP_MEASURED_TRUE_PEAK:
+      g_value_set_double (value, self->settings.measured_true_peak);
+      break;
+    case PROP_MEASURED_LOUDNESS:
+      g_value_set_double (value, self->settings.measured_loudness);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -454,6 +666,10 @@ gst_loudnorm_apply_weights (GstLoudnorm * self, const GstAudioInfo * info)
     GST_DEBUG_OBJECT (self, "channel %u weight %.2f", c, self->weights[c]);
     if (self->meter)
       mst_loudness_set_channel_weight (self->meter, c, self->weights[c]);
+    if (self->out_meter)
+      mst_loudness_set_channel_weight (self->out_meter, c, self->weights[c]);
+    if (self->norm)
+      mst_normalizer_set_channel_weight (self->norm, c, self->weights[c]);
   }
 }
 
@@ -473,10 +689,54 @@ gst_loudnorm_update_interval_frames (GstLoudnorm * self)
 static void
 gst_loudnorm_update_passthrough (GstLoudnorm * self)
 {
-  /* Only measure mode exists so far; modes that change the audio will
-   * switch passthrough off here and process in place. */
+  /* measure looks at the buffers, file holds them as received; static
+   * and dynamic process in place */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self),
-      self->cur.mode == GST_LOUDNORM_MODE_MEASURE);
+      self->mode == GST_LOUDNORM_MODE_MEASURE
+      || self->mode == GST_LOUDNORM_MODE_FILE);
+}
+
+/* Streaming thread: push the settings in cur into the dsp objects. */
+static void
+gst_loudnorm_apply_dsp_settings (GstLoudnorm * self)
+{
+  if (self->lim)
+    mst_limiter_set_ceiling (self->lim, self->cur.true_peak_limit);
+  if (self->norm) {
+    mst_normalizer_set_target (self->norm, self->cur.target_loudness);
+    mst_normalizer_set_true_peak_limit (self->norm, self->cur.true_peak_limit);
+    mst_normalizer_set_lra_target (self->norm, self->cur.lra_target);
+    mst_normalizer_set_max_gain (self->norm, self->cur.max_gain);
+  }
+  if (self->mode == GST_LOUDNORM_MODE_STATIC
+      && self->cur.measured_loudness >= MEASURED_LOUDNESS_UNSET) {
+    self->gain_db = self->cur.target_loudness - self->cur.measured_loudness;
+    self->gain_lin = mst_db_to_lin (self->gain_db);
+  }
+}
+
+/* Streaming thread: start the output stream again (setup, flush). */
+static void
+gst_loudnorm_reset_stream (GstLoudnorm * self)
+{
+  gst_loudnorm_clear_held (self);
+  if (self->lim)
+    mst_limiter_reset (self->lim);
+  if (self->norm)
+    mst_normalizer_reset (self->norm);
+  if (self->out_meter)
+    mst_loudness_reset (self->out_meter);
+  self->nsamples_in = 0;
+  self->nsamples_out = 0;
+  self->start_ts = GST_CLOCK_TIME_NONE;
+  self->start_offset = GST_BUFFER_OFFSET_NONE;
+  self->min_lim_gain = 1.0;
+  self->failed = FALSE;
+  self->warned_limit = FALSE;
+  if (self->mode != GST_LOUDNORM_MODE_STATIC) {
+    self->gain_db = 0.0;
+    self->gain_lin = 1.0;
+  }
 }
 
 /* Streaming thread: copy the settings, apply what changed and honour a
@@ -504,11 +764,11 @@ gst_loudnorm_load_settings (GstLoudnorm * self)
     self->cur.interval = s.interval;
     gst_loudnorm_update_interval_frames (self);
   }
-  if (s.mode != self->cur.mode) {
-    self->cur.mode = s.mode;
-    gst_loudnorm_update_passthrough (self);
-  }
+  /* mode and lookahead take effect at the next setup (READY) */
+  s.mode = self->mode;
+  s.lookahead = self->cur.lookahead;
   self->cur = s;
+  gst_loudnorm_apply_dsp_settings (self);
 
   if (reset)
     gst_loudnorm_reset_measurement (self);
@@ -522,6 +782,8 @@ gst_loudnorm_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   guint rate = GST_AUDIO_INFO_RATE (info);
   GstAudioFormat format = GST_AUDIO_INFO_FORMAT (info);
 
+  guint old_latency = self->latency;
+
   GST_DEBUG_OBJECT (self, "setup: %u Hz, %u channels, %s", rate, channels,
       gst_audio_format_to_string (format));
 
@@ -530,26 +792,76 @@ gst_loudnorm_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   if (GST_AUDIO_INFO_LAYOUT (info) != GST_AUDIO_LAYOUT_INTERLEAVED)
     goto bad_format;
 
-  gst_loudnorm_free_meters (self);
-  self->meter = mst_loudness_new (rate, channels);
-  self->tp = mst_truepeak_new (rate, channels);
-  if (!self->meter || !self->tp)
-    goto no_meter;
+  /* the same format again (a renegotiation): in the normalising modes
+   * keep the stream going, nothing held is pushed early */
+  if (self->meter && self->mode != GST_LOUDNORM_MODE_MEASURE
+      && rate == self->rate && channels == self->channels
+      && (format == GST_AUDIO_FORMAT_F64) == self->is_f64) {
+    gboolean same;
 
-  self->channels = channels;
-  self->rate = rate;
-  self->is_f64 = format == GST_AUDIO_FORMAT_F64;
+    GST_OBJECT_LOCK (self);
+    same = self->settings.mode == self->mode
+        && self->settings.lookahead == self->cur.lookahead;
+    GST_OBJECT_UNLOCK (self);
+    if (same) {
+      gst_loudnorm_apply_weights (self, info);
+      return TRUE;
+    }
+  }
+
+  /* the old format's tail (or held stream) first */
+  if (self->meter && !self->failed)
+    gst_loudnorm_finish (self);
+
+  gst_loudnorm_free_meters (self);
 
   /* settings and weights from scratch for the new format */
   GST_OBJECT_LOCK (self);
   self->cur = self->settings;
   self->reset_pending = FALSE;
   GST_OBJECT_UNLOCK (self);
+  self->mode = self->cur.mode;
+
+  self->meter = mst_loudness_new (rate, channels);
+  self->tp = mst_truepeak_new (rate, channels);
+  if (!self->meter || !self->tp)
+    goto no_meter;
+  self->latency = 0;
+  if (self->mode != GST_LOUDNORM_MODE_MEASURE) {
+    self->out_meter = mst_loudness_new (rate, channels);
+    if (!self->out_meter)
+      goto no_meter;
+    if (self->mode == GST_LOUDNORM_MODE_DYNAMIC) {
+      self->norm = mst_normalizer_new (rate, channels, self->cur.lookahead);
+      if (!self->norm)
+        goto no_meter;
+      self->latency = mst_normalizer_latency (self->norm);
+    } else {
+      self->lim = mst_limiter_new (rate, channels,
+          MST_LIMITER_LOOKAHEAD_DEFAULT);
+      if (!self->lim)
+        goto no_meter;
+      self->latency = mst_limiter_latency (self->lim);
+    }
+  }
+
+  self->channels = channels;
+  self->rate = rate;
+  self->is_f64 = format == GST_AUDIO_FORMAT_F64;
+  self->bpf = GST_AUDIO_INFO_BPF (info);
 
   gst_loudnorm_apply_weights (self, info);
   gst_loudnorm_update_interval_frames (self);
   gst_loudnorm_update_passthrough (self);
   gst_loudnorm_reset_measurement (self);
+  gst_loudnorm_reset_stream (self);
+  gst_loudnorm_apply_dsp_settings (self);
+
+  GST_INFO_OBJECT (self, "mode %d, latency %u frames", self->mode,
+      self->latency);
+  if (old_latency != self->latency)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
 
   return TRUE;
 
@@ -573,6 +885,7 @@ gst_loudnorm_start (GstBaseTransform * trans)
   GstLoudnorm *self = GST_LOUDNORM (trans);
 
   gst_loudnorm_reset_measurement (self);
+  gst_loudnorm_reset_stream (self);
   return TRUE;
 }
 
@@ -584,6 +897,7 @@ gst_loudnorm_stop (GstBaseTransform * trans)
   gst_loudnorm_free_meters (self);
   self->channels = 0;
   self->rate = 0;
+  self->latency = 0;
   return TRUE;
 }
 
@@ -656,6 +970,10 @@ gst_loudnorm_message_new (GstLoudnorm * self, GstClockTime timestamp,
       mst_lin_to_db (max_tp), "non-finite-samples", G_TYPE_UINT64,
       self->non_finite, "final", G_TYPE_BOOLEAN, final, "mode", G_TYPE_STRING,
       mode_value ? mode_value->value_nick : "unknown", NULL);
+  gst_structure_set (s, "gain", G_TYPE_DOUBLE, self->gain_db, NULL);
+  if (self->out_meter)
+    gst_structure_set (s, "output-integrated-loudness", G_TYPE_DOUBLE,
+        mst_loudness_integrated (self->out_meter), NULL);
   gst_structure_take_value (s, "true-peak", &tp_arr);
   gst_structure_take_value (s, "sample-peak", &sp_arr);
   g_type_class_unref (mode_class);
@@ -761,6 +1079,313 @@ gst_loudnorm_note_timestamp (GstLoudnorm * self, GstClockTime ts,
   }
 }
 
+/* Streaming thread: frames of input (NULL: silence) through the gain, or
+ * the normaliser, and the limiter into out (which may be in). */
+static void
+gst_loudnorm_process (GstLoudnorm * self, const guint8 * in, guint8 * out,
+    guint64 frames)
+{
+  gsize n = (gsize) frames * self->channels;
+  MstLimiterStats st;
+
+  if (self->norm) {
+    if (self->is_f64)
+      mst_normalizer_process_f64 (self->norm, (const double *) in,
+          (double *) out, frames);
+    else
+      mst_normalizer_process_f32 (self->norm, (const float *) in,
+          (float *) out, frames);
+    self->gain_db = mst_normalizer_gain (self->norm);
+    mst_normalizer_take_stats (self->norm, &st);
+  } else {
+    if (self->is_f64) {
+      mst_gain_apply_f64 ((const double *) in, (double *) out, n,
+          self->gain_lin);
+      mst_limiter_process_f64 (self->lim, (double *) out, (double *) out,
+          frames);
+    } else {
+      mst_gain_apply_f32 ((const float *) in, (float *) out, n, self->gain_lin);
+      mst_limiter_process_f32 (self->lim, (float *) out, (float *) out, frames);
+    }
+    mst_limiter_take_stats (self->lim, &st);
+  }
+  if (st.gain_min < self->min_lim_gain)
+    self->min_lim_gain = st.gain_min;
+}
+
+static void
+gst_loudnorm_meter_output (GstLoudnorm * self, const guint8 * data,
+    guint64 frames)
+{
+  if (frames == 0)
+    return;
+  if (self->is_f64)
+    mst_loudness_add_f64 (self->out_meter, (const double *) data, frames);
+  else
+    mst_loudness_add_f32 (self->out_meter, (const float *) data, frames);
+}
+
+/* Streaming thread: `frames` processed frames at data are the output for
+ * the next `frames` input frames.  Drops the delay line's initial silence
+ * (moving the rest to the front), meters the output and returns how many
+ * output frames are left at data. */
+static guint64
+gst_loudnorm_emit (GstLoudnorm * self, guint8 * data, guint64 frames)
+{
+  guint64 skip = 0, valid;
+
+  if (self->nsamples_in < self->latency)
+    skip = MIN (frames, self->latency - self->nsamples_in);
+  self->nsamples_in += frames;
+  valid = frames - skip;
+  if (skip > 0 && valid > 0)
+    memmove (data, data + skip * self->bpf, valid * self->bpf);
+  gst_loudnorm_meter_output (self, data, valid);
+  return valid;
+}
+
+/* Streaming thread: timestamps and offsets of an output buffer holding the
+ * next `frames` output frames (the timestamps of the input frames it
+ * holds, computed from the first one so they never drift). */
+static void
+gst_loudnorm_set_output_meta (GstLoudnorm * self, GstBuffer * buf,
+    guint64 frames)
+{
+  GstClockTime start = self->start_ts;
+
+  if (GST_CLOCK_TIME_IS_VALID (start)) {
+    GstClockTime t0 = start + gst_util_uint64_scale_int (self->nsamples_out,
+        GST_SECOND, self->rate);
+    GstClockTime t1 = start + gst_util_uint64_scale_int (self->nsamples_out +
+        frames, GST_SECOND, self->rate);
+
+    GST_BUFFER_PTS (buf) = t0;
+    GST_BUFFER_DURATION (buf) = t1 - t0;
+  } else {
+    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+  }
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  if (self->start_offset != GST_BUFFER_OFFSET_NONE) {
+    GST_BUFFER_OFFSET (buf) = self->start_offset + self->nsamples_out;
+    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET (buf) + frames;
+  } else {
+    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
+  }
+  self->nsamples_out += frames;
+}
+
+/* Streaming thread: the frames still in the delay line (EOS, caps
+ * change).  push: send them downstream, else only meter them (the
+ * measuring passes of file mode). */
+static GstFlowReturn
+gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
+{
+  guint64 pending;
+  GstBuffer *buf;
+  GstMapInfo map;
+  gsize bytes, skip;
+
+  if (!self->out_meter || self->nsamples_in == 0)
+    return GST_FLOW_OK;
+  pending = self->nsamples_in - self->nsamples_out;
+  if (pending == 0 || self->latency == 0)
+    return GST_FLOW_OK;
+
+  /* `latency` frames of silence push the held frames out; the held ones
+   * are the last `pending` of that output */
+  bytes = (gsize) self->latency * self->bpf;
+  buf = gst_buffer_new_allocate (NULL, bytes, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_READWRITE);
+  gst_loudnorm_process (self, NULL, map.data, self->latency);
+  skip = (gsize) (self->latency - pending) * self->bpf;
+  if (skip > 0)
+    memmove (map.data, map.data + skip, bytes - skip);
+  gst_loudnorm_meter_output (self, map.data, pending);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_resize (buf, 0, bytes - skip);
+  gst_loudnorm_set_output_meta (self, buf, pending);
+
+  GST_DEBUG_OBJECT (self, "draining %" G_GUINT64_FORMAT " frames", pending);
+  if (!push) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+}
+
+/* Streaming thread, file mode: run the held stream through gain `db` and
+ * the limiter from a clean state.  push: send it downstream (releasing the
+ * held buffers as it goes), else only meter it (out_meter). */
+static GstFlowReturn
+gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GList *l = self->held.head;
+
+  mst_limiter_reset (self->lim);
+  mst_loudness_reset (self->out_meter);
+  self->nsamples_in = 0;
+  self->nsamples_out = 0;
+  self->min_lim_gain = 1.0;
+  self->gain_db = db;
+  self->gain_lin = mst_db_to_lin (db);
+
+  while (ret == GST_FLOW_OK) {
+    GstBuffer *in, *out;
+    GstMapInfo im, om;
+    guint64 frames, valid;
+
+    if (push)
+      in = g_queue_pop_head (&self->held);
+    else
+      in = l ? l->data : NULL;
+    if (!in)
+      break;
+    if (!push)
+      l = l->next;
+
+    frames = gst_buffer_get_size (in) / self->bpf;
+    if (frames == 0) {
+      if (push)
+        gst_buffer_unref (in);
+      continue;
+    }
+    out = gst_buffer_new_allocate (NULL, frames * self->bpf, NULL);
+    gst_buffer_map (out, &om, GST_MAP_WRITE);
+    if (GST_BUFFER_FLAG_IS_SET (in, GST_BUFFER_FLAG_GAP)
+        || !gst_buffer_map (in, &im, GST_MAP_READ)) {
+      gst_loudnorm_process (self, NULL, om.data, frames);
+    } else {
+      gst_loudnorm_process (self, im.data, om.data, frames);
+      gst_buffer_unmap (in, &im);
+    }
+    if (push)
+      gst_buffer_unref (in);
+    valid = gst_loudnorm_emit (self, om.data, frames);
+    gst_buffer_unmap (out, &om);
+    gst_buffer_resize (out, 0, valid * self->bpf);
+    gst_loudnorm_set_output_meta (self, out, valid);
+    if (!push || valid == 0)
+      gst_buffer_unref (out);
+    else
+      ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+  }
+  if (ret == GST_FLOW_OK)
+    ret = gst_loudnorm_drain (self, push);
+  if (push)
+    gst_loudnorm_clear_held (self);
+  return ret;
+}
+
+/* Streaming thread, file mode at EOS: the gain that puts the limited
+ * output on target, then push the stream with it.  The meter ran on the
+ * input as it arrived; when the gain drives peaks into the limiter the
+ * limited output is measured and the gain refined (secant steps) until
+ * the output is within FILE_TOLERANCE of the target. */
+static GstFlowReturn
+gst_loudnorm_file_finish (GstLoudnorm * self)
+{
+  gdouble in_i = mst_loudness_integrated (self->meter);
+  gdouble target = self->cur.target_loudness, g = 0.0;
+  gdouble tp = 0.0, best_g, best_err = INFINITY;
+  gdouble prev_g = 0.0, prev_i = 0.0, slope = 1.0;
+  guint c, pass;
+
+  if (self->held.length == 0)
+    return GST_FLOW_OK;
+
+  if (in_i > -INFINITY) {
+    g = MIN (target - in_i, self->cur.max_gain);
+    for (c = 0; c < self->channels; c++)
+      tp = MAX (tp, mst_truepeak_max (self->tp, c));
+    best_g = g;
+    /* 0.5 dB: margin for the limiter's detector against the meter */
+    if (mst_lin_to_db (tp) + g > self->cur.true_peak_limit - 0.5) {
+      for (pass = 0; pass < FILE_MAX_PASSES; pass++) {
+        gdouble out_i, err, next;
+
+        gst_loudnorm_file_pass (self, g, FALSE);
+        out_i = mst_loudness_integrated (self->out_meter);
+        if (!(out_i > -INFINITY))
+          break;
+        err = target - out_i;
+        GST_DEBUG_OBJECT (self, "pass %u: gain %.3f dB -> %.3f LUFS", pass,
+            g, out_i);
+        if (fabs (err) < fabs (best_err)) {
+          best_err = err;
+          best_g = g;
+        }
+        if (fabs (err) < FILE_TOLERANCE)
+          break;
+        if (pass > 0 && g != prev_g)
+          slope = CLAMP ((out_i - prev_i) / (g - prev_g), 0.05, 1.0);
+        prev_g = g;
+        prev_i = out_i;
+        next = g + CLAMP (err / slope, -FILE_MAX_STEP, FILE_MAX_STEP);
+        next = MIN (next, self->cur.max_gain);
+        if (next == g)
+          break;
+        g = next;
+      }
+    }
+    g = best_g;
+  }
+  GST_INFO_OBJECT (self, "file mode: input %.3f LUFS, gain %.3f dB", in_i, g);
+  return gst_loudnorm_file_pass (self, g, TRUE);
+}
+
+/* Streaming thread: static mode at the end of a stream: when the limiter
+ * had to act, say by how much and what it cost. */
+static void
+gst_loudnorm_static_report (GstLoudnorm * self)
+{
+  gdouble limited, out_i, shortfall;
+  GstStructure *s;
+
+  if (self->min_lim_gain >= 1.0 || self->nsamples_out == 0)
+    return;
+  limited = -mst_lin_to_db (self->min_lim_gain);
+  out_i = mst_loudness_integrated (self->out_meter);
+  shortfall = self->cur.target_loudness - out_i;
+  s = gst_structure_new ("loudnorm-limited", "limited-db", G_TYPE_DOUBLE,
+      limited, "shortfall", G_TYPE_DOUBLE, shortfall,
+      "output-integrated-loudness", G_TYPE_DOUBLE, out_i, "gain",
+      G_TYPE_DOUBLE, self->gain_db, "mode", G_TYPE_STRING, "static", NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  GST_ELEMENT_WARNING (self, STREAM, FAILED,
+      ("The gain of %.2f dB pushed true peaks over true-peak-limit: the "
+          "limiter reduced them by up to %.2f dB and the output is %.2f LU "
+          "below the target loudness.", self->gain_db, limited, shortfall),
+      ("output integrated loudness %.2f LUFS", out_i));
+}
+
+/* Streaming thread: end of a stream (EOS, caps change): push what the
+ * element still holds. */
+static GstFlowReturn
+gst_loudnorm_finish (GstLoudnorm * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  switch (self->mode) {
+    case GST_LOUDNORM_MODE_FILE:
+      ret = gst_loudnorm_file_finish (self);
+      break;
+    case GST_LOUDNORM_MODE_STATIC:
+      ret = gst_loudnorm_drain (self, TRUE);
+      gst_loudnorm_static_report (self);
+      break;
+    case GST_LOUDNORM_MODE_DYNAMIC:
+      ret = gst_loudnorm_drain (self, TRUE);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
 static void
 gst_loudnorm_before_transform (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -778,15 +1403,45 @@ gst_loudnorm_before_transform (GstBaseTransform * trans, GstBuffer * buf)
   gst_loudnorm_load_settings (self);
 }
 
+/* Streaming thread: measure mode, and the input side of the other
+ * modes: meter the buffer (GAP: silence). */
+static gboolean
+gst_loudnorm_measure_buffer (GstLoudnorm * self, GstBuffer * buf,
+    guint64 frames)
+{
+  GstMapInfo map;
+
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    /* digital silence, whatever the buffer holds */
+    gst_loudnorm_measure (self, NULL, frames);
+    return TRUE;
+  }
+  if (frames == 0)
+    return TRUE;
+  /* read only: in measure and file mode the buffer is never made
+   * writable */
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, (NULL),
+        ("cannot map the input buffer"));
+    return FALSE;
+  }
+  gst_loudnorm_measure (self, map.data, frames);
+  gst_buffer_unmap (buf, &map);
+  return TRUE;
+}
+
 static GstFlowReturn
 gst_loudnorm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstLoudnorm *self = GST_LOUDNORM (trans);
   gsize bpf, size;
-  guint64 frames;
+  guint64 frames, valid;
+  GstMapInfo map;
 
   if (G_UNLIKELY (!self->meter))
     return GST_FLOW_NOT_NEGOTIATED;
+  if (G_UNLIKELY (self->failed))
+    return GST_FLOW_ERROR;
 
   bpf = self->channels * (self->is_f64 ? sizeof (gdouble) : sizeof (gfloat));
   size = gst_buffer_get_size (buf);
@@ -799,24 +1454,120 @@ gst_loudnorm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gst_loudnorm_note_timestamp (self, GST_BUFFER_PTS (buf),
       GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
 
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
-    /* digital silence, whatever the buffer holds */
-    gst_loudnorm_measure (self, NULL, frames);
-  } else if (frames > 0) {
-    GstMapInfo map;
+  switch (self->mode) {
+    case GST_LOUDNORM_MODE_MEASURE:
+      if (!gst_loudnorm_measure_buffer (self, buf, frames))
+        return GST_FLOW_ERROR;
+      /* the buffer goes on untouched */
+      return GST_FLOW_OK;
 
-    /* read only: in measure mode the buffer is never made writable */
-    if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, READ, (NULL),
-          ("cannot map the input buffer"));
-      return GST_FLOW_ERROR;
+    case GST_LOUDNORM_MODE_FILE:{
+      guint64 max_frames = GST_CLOCK_TIME_TO_FRAMES (self->cur.max_duration,
+          self->rate);
+
+      if (self->held_frames + frames > max_frames) {
+        gst_loudnorm_clear_held (self);
+        self->failed = TRUE;
+        GST_ELEMENT_ERROR (self, STREAM, FAILED,
+            ("mode=file holds the whole stream in memory until EOS, and this "
+                "stream is longer than the 'max-duration' property allows "
+                "(%" GST_TIME_FORMAT "): raise max-duration, or use "
+                "mode=measure then mode=static, or mode=dynamic.",
+                GST_TIME_ARGS (self->cur.max_duration)), (NULL));
+        return GST_FLOW_ERROR;
+      }
+      if (!gst_loudnorm_measure_buffer (self, buf, frames))
+        return GST_FLOW_ERROR;
+      if (self->held.length == 0) {
+        self->start_ts = GST_BUFFER_PTS (buf);
+        self->start_offset = GST_BUFFER_OFFSET (buf);
+      }
+      /* held as received, no copy */
+      g_queue_push_tail (&self->held, gst_buffer_ref (buf));
+      self->held_frames += frames;
+      return GST_BASE_TRANSFORM_FLOW_DROPPED;
     }
-    gst_loudnorm_measure (self, map.data, frames);
-    gst_buffer_unmap (buf, &map);
+
+    default:
+      break;
   }
 
-  /* mode=measure: the buffer goes on untouched */
+  /* static and dynamic: process in place, delayed by the latency */
+  if (self->mode == GST_LOUDNORM_MODE_STATIC
+      && self->cur.measured_loudness < MEASURED_LOUDNESS_UNSET) {
+    self->failed = TRUE;
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("mode=static needs the 'measured-loudness' property: the integrated "
+            "loudness from a first pass with mode=measure."), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  if (self->mode == GST_LOUDNORM_MODE_STATIC && !self->warned_limit
+      && self->cur.measured_true_peak >= MEASURED_TRUE_PEAK_UNSET) {
+    gdouble over = self->cur.measured_true_peak + self->gain_db
+        - self->cur.true_peak_limit;
+
+    self->warned_limit = TRUE;
+    if (over > 0.0)
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("The gain of %.2f dB puts the measured true peak %.2f dB over "
+              "true-peak-limit: the limiter will catch those peaks and the "
+              "output will fall short of the target (reported at the end in "
+              "a 'loudnorm-limited' message).", self->gain_db, over), (NULL));
+  }
+  if (self->nsamples_in == 0) {
+    self->start_ts = GST_BUFFER_PTS (buf);
+    self->start_offset = GST_BUFFER_OFFSET (buf);
+  }
+
+  if (!gst_loudnorm_measure_buffer (self, buf, frames))
+    return GST_FLOW_ERROR;
+  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, (NULL),
+        ("cannot map the buffer"));
+    return GST_FLOW_ERROR;
+  }
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
+    gst_loudnorm_process (self, NULL, map.data, frames);
+  else
+    gst_loudnorm_process (self, map.data, map.data, frames);
+  valid = gst_loudnorm_emit (self, map.data, frames);
+  gst_buffer_unmap (buf, &map);
+
+  if (valid == 0)
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  gst_buffer_resize (buf, 0, valid * self->bpf);
+  gst_loudnorm_set_output_meta (self, buf, valid);
+  GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_GAP);
   return GST_FLOW_OK;
+}
+
+/* Streaming thread: a GAP event in the normalising modes becomes a buffer
+ * of silence, so the output keeps every frame. */
+static gboolean
+gst_loudnorm_gap_to_buffer (GstLoudnorm * self, GstEvent * event)
+{
+  GstClockTime ts, duration;
+  GstBuffer *buf;
+  GstFlowReturn ret;
+  guint64 frames;
+
+  gst_event_parse_gap (event, &ts, &duration);
+  if (!GST_CLOCK_TIME_IS_VALID (duration))
+    return FALSE;
+  frames = GST_CLOCK_TIME_TO_FRAMES (duration, self->rate);
+  buf = gst_buffer_new_allocate (NULL, frames * self->bpf, NULL);
+  gst_buffer_memset (buf, 0, 0, frames * self->bpf);
+  GST_BUFFER_PTS (buf) = ts;
+  GST_BUFFER_DURATION (buf) = duration;
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+
+  gst_loudnorm_load_settings (self);
+  ret = gst_loudnorm_transform_ip (GST_BASE_TRANSFORM (self), buf);
+  if (ret == GST_FLOW_OK)
+    gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  else
+    gst_buffer_unref (buf);
+  return TRUE;
 }
 
 static gboolean
@@ -828,9 +1579,15 @@ gst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       gst_loudnorm_load_settings (self);
       gst_loudnorm_reset_measurement (self);
+      gst_loudnorm_reset_stream (self);
       break;
     case GST_EVENT_GAP:
-      if (self->meter) {
+      if (self->meter && self->mode != GST_LOUDNORM_MODE_MEASURE) {
+        if (gst_loudnorm_gap_to_buffer (self, event)) {
+          gst_event_unref (event);
+          return TRUE;
+        }
+      } else if (self->meter) {
         GstClockTime ts, duration;
 
         gst_event_parse_gap (event, &ts, &duration);
@@ -851,6 +1608,9 @@ gst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
           mst_truepeak_add_silence (self->tp, mst_truepeak_latency (self->tp));
           self->tp_flushed = TRUE;
         }
+        /* the held stream or the delay line's tail */
+        if (!self->failed)
+          gst_loudnorm_finish (self);
         /* final values before EOS leaves the element */
         gst_loudnorm_post_interval (self, TRUE);
       }
@@ -860,4 +1620,50 @@ gst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
   }
 
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static gboolean
+gst_loudnorm_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstLoudnorm *self = GST_LOUDNORM (trans);
+
+  if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY
+      && self->mode != GST_LOUDNORM_MODE_MEASURE) {
+    GstPad *peer = gst_pad_get_peer (GST_BASE_TRANSFORM_SINK_PAD (trans));
+    gboolean live = FALSE, res = FALSE;
+    GstClockTime min = 0, max = GST_CLOCK_TIME_NONE, lat;
+
+    if (peer) {
+      res = gst_pad_query (peer, query);
+      gst_object_unref (peer);
+    }
+    if (!res)
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    if (self->mode == GST_LOUDNORM_MODE_FILE) {
+      /* it holds everything until EOS: not for live pipelines */
+      if (live) {
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+            ("mode=file holds the whole stream until EOS and cannot run in "
+                "a live pipeline; use mode=dynamic."), (NULL));
+        return FALSE;
+      }
+      GST_OBJECT_LOCK (self);
+      lat = self->settings.max_duration;
+      GST_OBJECT_UNLOCK (self);
+    } else {
+      lat = self->rate > 0 ? gst_util_uint64_scale_int (self->latency,
+          GST_SECOND, self->rate) : 0;
+    }
+    GST_DEBUG_OBJECT (self, "our latency %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (lat));
+    min += lat;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += lat;
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+      query);
 }

@@ -1,5 +1,5 @@
 /* gst-mastering: loudnorm, an ITU-R BS.1770-4 / EBU R128 loudness meter
- * and (in later modes) normaliser.
+ * and normaliser (static, file and dynamic modes).
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Library General Public
@@ -15,6 +15,8 @@
 
 #include "loudness.h"
 #include "truepeak.h"
+#include "limiter.h"
+#include "normalizer.h"
 
 G_BEGIN_DECLS
 #define GST_TYPE_LOUDNORM (gst_loudnorm_get_type ())
@@ -34,12 +36,21 @@ typedef struct _GstLoudnormClass GstLoudnormClass;
  * GstLoudnormMode:
  * @GST_LOUDNORM_MODE_MEASURE: measure only; the output is the input,
  *   bit for bit, in place.
+ * @GST_LOUDNORM_MODE_STATIC: second pass of a two-pass workflow: one
+ *   constant gain from #GstLoudnorm:measured-loudness, true-peak limited.
+ * @GST_LOUDNORM_MODE_FILE: both passes in one pipeline: holds the stream
+ *   until EOS, then pushes it with one refined gain, true-peak limited.
+ * @GST_LOUDNORM_MODE_DYNAMIC: live one-pass normalisation with a
+ *   lookahead, true-peak limited.
  *
  * What the element does with the audio besides measuring it.
  */
 typedef enum
 {
   GST_LOUDNORM_MODE_MEASURE = 0,
+  GST_LOUDNORM_MODE_STATIC = 1,
+  GST_LOUDNORM_MODE_FILE = 2,
+  GST_LOUDNORM_MODE_DYNAMIC = 3,
 } GstLoudnormMode;
 
 /* User settings: written by set_property under the object lock, copied
@@ -52,6 +63,12 @@ typedef struct
   GstClockTime interval;        /* ns between messages */
   gboolean post_messages;
   gboolean dual_mono;
+  gdouble measured_loudness;    /* LUFS, < -70 = unset */
+  gdouble measured_true_peak;   /* dBTP, < -99 = unset */
+  GstClockTime max_duration;    /* ns, file mode */
+  guint lookahead;              /* ms, dynamic mode */
+  gdouble lra_target;           /* LU, dynamic mode */
+  gdouble max_gain;             /* dB, file and dynamic modes */
 } GstLoudnormSettings;
 
 /**
@@ -104,6 +121,42 @@ struct _GstLoudnorm
   guint64 non_finite;
   gboolean warned;
   gboolean tp_flushed;
+
+  /* Normalising modes, streaming thread only:
+   *  mode             the mode in effect, latched at setup (mode and
+   *                   lookahead take effect in READY);
+   *  lim              true-peak limiter of the static and file modes;
+   *  norm             normaliser (with its own limiter) of dynamic mode;
+   *  out_meter        BS.1770 meter on the output;
+   *  latency          output delay in frames (limiter or normaliser);
+   *  bpf              bytes per frame;
+   *  nsamples_in/out  frames processed / output since the stream start;
+   *  start_ts, start_offset  timestamp and offset of the first frame: the
+   *                   output timestamps are computed from them;
+   *  gain_db, gain_lin  the gain applied now (constant modes: the gain);
+   *  min_lim_gain     smallest limiter gain since the stream start;
+   *  held, held_frames  file mode: the buffers held until EOS (as
+   *                   received) and their frame count;
+   *  failed           an error was posted: drop data until a reset;
+   *  warned_limit     static mode: the predicted-limiting warning was
+   *                   posted. */
+  GstLoudnormMode mode;
+  MstLimiter *lim;
+  MstNormalizer *norm;
+  MstLoudness *out_meter;
+  guint latency;
+  gsize bpf;
+  guint64 nsamples_in;
+  guint64 nsamples_out;
+  GstClockTime start_ts;
+  guint64 start_offset;
+  gdouble gain_db;
+  gdouble gain_lin;
+  gdouble min_lim_gain;
+  GQueue held;
+  guint64 held_frames;
+  gboolean failed;
+  gboolean warned_limit;
 };
 
 struct _GstLoudnormClass

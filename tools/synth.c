@@ -314,3 +314,67 @@ mst_synth_music_f64 (double *x, size_t frames, unsigned channels,
   }
   return 0;
 }
+
+/* --- speech-like programme ----------------------------------------------- */
+
+int
+mst_synth_speech_f64 (double *x, size_t frames, unsigned channels,
+    double rate, double peak_dbfs, double talk_s, double pause_s, uint64_t seed)
+{
+  MstRng r;
+  size_t n;
+  unsigned c;
+  double peak = 0.0, g, lp = 0.0;
+  double cycle = talk_s + pause_s;
+  double syl_start = 0.0, syl_len = 0.2, f0 = 120.0, amp = 1.0;
+
+  if (!x || channels == 0 || rate <= 0.0 || talk_s <= 0.0 || pause_s < 0.0)
+    return -1;
+
+  mst_rng_seed (&r, seed);
+
+  for (n = 0; n < frames; n++) {
+    double t = (double) n / rate;
+    double tc = fmod (t, cycle);
+    double v = 0.0;
+
+    if (tc < talk_s) {
+      double ts = t - syl_start;
+      if (ts >= syl_len + 0.04 || ts < 0.0) {
+        /* next syllable: 120-280 ms, its own pitch and level */
+        syl_start = t;
+        ts = 0.0;
+        syl_len = 0.12 + 0.16 * (0.5 + 0.5 * mst_rng_uniform (&r));
+        f0 = 110.0 + 40.0 * mst_rng_uniform (&r);
+        amp = pow (10.0, (-4.0 + 4.0 * mst_rng_uniform (&r)) / 20.0);
+      }
+      if (ts < syl_len) {
+        double e = sin (M_PI * ts / syl_len);
+        double voiced = 0.0;
+        int k;
+        for (k = 1; k <= 12; k++) {
+          /* a formant-like spectral tilt around 500 Hz */
+          double f = f0 * k;
+          double w = 1.0 / (1.0 + pow ((f - 500.0) / 400.0, 2.0));
+          voiced += w * sin (2.0 * M_PI * f * t);
+        }
+        lp += 0.3 * (mst_rng_uniform (&r) - lp);
+        v = amp * e * e * (0.5 * voiced + 0.15 * lp);
+      }
+    }
+    /* a quiet room noise floor, 60 dB under the voice */
+    v += 0.001 * mst_rng_uniform (&r);
+
+    for (c = 0; c < channels; c++)
+      x[n * channels + c] = v;
+    if (fabs (v) > peak)
+      peak = fabs (v);
+  }
+
+  if (peak > 0.0) {
+    g = pow (10.0, peak_dbfs / 20.0) / peak;
+    for (n = 0; n < frames * channels; n++)
+      x[n] *= g;
+  }
+  return 0;
+}

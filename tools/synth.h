@@ -44,6 +44,16 @@ void mst_synth_noise_f64 (double *x, size_t frames, unsigned channels,
 int mst_synth_music_f64 (double *x, size_t frames, unsigned channels,
     double rate, double peak_dbfs, uint64_t seed);
 
+/* Speech-like mono programme on every channel: syllables of 120-280 ms
+ * (voiced harmonics of a 110-150 Hz pitch with a formant-like tilt, plus
+ * some noise) for talk_s seconds, then a pause of pause_s seconds holding
+ * only a room-noise floor 60 dB under the voice, repeated.  Scaled so the
+ * sample peak is peak_dbfs.  Deterministic for a seed.  Returns 0 on
+ * success. */
+int mst_synth_speech_f64 (double *x, size_t frames, unsigned channels,
+    double rate, double peak_dbfs, double talk_s, double pause_s,
+    uint64_t seed);
+
 /* Linear-phase low-pass in place on every channel: a Kaiser-windowed sinc
  * of 511 taps (about 80 dB stopband, transition about 0.01 rate wide,
  * centred on cutoff_hz), without delay (the filter is centred, samples

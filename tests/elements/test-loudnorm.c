@@ -38,6 +38,7 @@ typedef struct
   guint64 non_finite;
   gboolean final;
   gchar mode[32];
+  gdouble gain;
 } Reading;
 
 typedef struct
@@ -174,6 +175,10 @@ parse_reading (GstMessage * msg, Reading * r)
   r->final = final;
   fail_unless_equals_int (field_type (s, "mode"), G_TYPE_STRING);
   g_strlcpy (r->mode, gst_structure_get_string (s, "mode"), sizeof (r->mode));
+  r->gain = get_double (s, "gain");
+  /* the output meter exists only in the normalising modes */
+  fail_unless (strcmp (r->mode, "measure") != 0
+      || !gst_structure_has_field (s, "output-integrated-loudness"));
 }
 
 /* Move what the element posted into c->readings / c->warnings. */
@@ -538,6 +543,8 @@ GST_START_TEST (test_message_fields_and_timing)
     fail_unless_equals_uint64 (r->stream_time, ts - seg.start + seg.time);
     fail_unless (!r->final);
     fail_unless_equals_string (r->mode, "measure");
+    /* measure mode applies no gain */
+    fail_unless (r->gain == 0.0);
     fail_unless_equals_int (r->n_channels, 2);
     fail_unless_equals_uint64 (r->non_finite, 0);
     /* the momentary window (400 ms) is filled after 4 intervals */
@@ -1139,6 +1146,41 @@ GST_END_TEST;
 
 /* ------------------------------------------------------------ controller */
 
+/* The mode enum: every nick, and what each mode does to the latency. */
+GST_START_TEST (test_mode_enum_and_properties)
+{
+  static const gchar *nicks[] = { "measure", "static", "file", "dynamic" };
+  GstElement *e = gst_element_factory_make ("loudnorm", NULL);
+  GEnumClass *klass = g_type_class_ref (g_type_from_name ("GstLoudnormMode"));
+  gdouble d;
+  guint i, u;
+  guint64 t;
+
+  fail_unless (e != NULL);
+  for (i = 0; i < G_N_ELEMENTS (nicks); i++) {
+    GEnumValue *v = g_enum_get_value_by_nick (klass, nicks[i]);
+
+    fail_unless (v != NULL, "no mode %s", nicks[i]);
+    g_object_set (e, "mode", v->value, NULL);
+  }
+  g_object_get (e, "measured-loudness", &d, NULL);
+  fail_unless (d < -70.0);      /* unset */
+  g_object_get (e, "measured-true-peak", &d, NULL);
+  fail_unless (d < -99.0);
+  g_object_get (e, "max-duration", &t, NULL);
+  fail_unless_equals_uint64 (t, 30 * 60 * GST_SECOND);
+  g_object_get (e, "lookahead", &u, NULL);
+  fail_unless_equals_int (u, 3000);
+  g_object_get (e, "loudness-range-target", &d, NULL);
+  fail_unless (d == 11.0);
+  g_object_get (e, "max-gain", &d, NULL);
+  fail_unless (d == 24.0);
+  g_type_class_unref (klass);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_controller)
 {
   Ctx c;
@@ -1198,6 +1240,7 @@ loudnorm_suite (void)
   tcase_add_test (tc, test_surround_weights);
   tcase_add_test (tc, test_dual_mono);
   tcase_add_test (tc, test_music_vs_libebur128);
+  tcase_add_test (tc, test_mode_enum_and_properties);
   tcase_add_test (tc, test_controller);
 
   return s;
