@@ -24,7 +24,9 @@
  * (the second pass of a two-pass workflow) and reports any limiting in a
  * `loudnorm-limited` message and a warning; `file` holds the stream until
  * EOS (up to #GstLoudnorm:max-duration), then pushes it with one gain
- * refined so that the limited output lands on target; `dynamic` rides a
+ * refined so that the limited output lands on target (the limiter set
+ * for heavy limiting when the target needs it; a target it cannot reach
+ * is reported as in `static`); `dynamic` rides a
  * smoothed gain with a #GstLoudnorm:lookahead (its latency) for live
  * streams.  Every message carries the `gain` applied and the `mode`.
  *
@@ -92,6 +94,23 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 #define FILE_MAX_PASSES 12
 /* largest gain change between two passes, dB */
 #define FILE_MAX_STEP 6.0
+/* smallest slope of output loudness over gain the search assumes */
+#define FILE_MIN_SLOPE 0.05
+/* limiting deeper than this (dB of true peak over the limit, at the first
+ * gain or at the next step's) takes the heavy settings: a short fixed
+ * release (ms) instead of the program-dependent one */
+#define FILE_HEAVY_DEPTH 6.0
+#define FILE_HEAVY_RELEASE 40.0
+/* the heavy settings are for targets with a peak-to-loudness ratio
+ * (true-peak-limit - target-loudness) under this, in dB */
+#define FILE_HEAVY_PLR 11.0
+/* with the transparent settings, a slope of output loudness over gain
+ * below this, with more than FILE_HEAVY_STEP dB of gain still to go, also
+ * takes the heavy ones */
+#define FILE_HEAVY_SLOPE 0.35
+#define FILE_HEAVY_STEP 1.0
+/* the best pass further under the target than this (LU) is reported */
+#define FILE_REPORT_TOLERANCE 0.1
 
 #define MIN_INTERVAL (10 * GST_MSECOND)
 
@@ -360,7 +379,9 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
   /**
    * GstLoudnorm:max-gain:
    *
-   * Largest gain `file` and `dynamic` modes apply, in dB.
+   * Largest gain `file` and `dynamic` modes apply, in dB.  In `file` mode
+   * an output it leaves more than 0.1 LU under the target is reported in
+   * a `loudnorm-limited` message and a warning.
    */
   g_object_class_install_property (gobject_class, PROP_MAX_GAIN,
       g_param_spec_double ("max-gain", "Maximum gain",
@@ -1279,87 +1300,266 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
   return ret;
 }
 
-/* Streaming thread, file mode at EOS: the gain that puts the limited
- * output on target, then push the stream with it.  The meter ran on the
- * input as it arrived; when the gain drives peaks into the limiter the
- * limited output is measured and the gain refined (secant steps) until
- * the output is within FILE_TOLERANCE of the target. */
-static GstFlowReturn
-gst_loudnorm_file_finish (GstLoudnorm * self)
-{
-  gdouble in_i = mst_loudness_integrated (self->meter);
-  gdouble target = self->cur.target_loudness, g = 0.0;
-  gdouble tp = 0.0, best_g, best_err = INFINITY;
-  gdouble prev_g = 0.0, prev_i = 0.0, slope = 1.0;
-  guint c, pass;
-
-  if (self->held.length == 0)
-    return GST_FLOW_OK;
-
-  if (in_i > -INFINITY) {
-    g = MIN (target - in_i, self->cur.max_gain);
-    for (c = 0; c < self->channels; c++)
-      tp = MAX (tp, mst_truepeak_max (self->tp, c));
-    best_g = g;
-    /* 0.5 dB: margin for the limiter's detector against the meter */
-    if (mst_lin_to_db (tp) + g > self->cur.true_peak_limit - 0.5) {
-      for (pass = 0; pass < FILE_MAX_PASSES; pass++) {
-        gdouble out_i, err, next;
-
-        gst_loudnorm_file_pass (self, g, FALSE);
-        out_i = mst_loudness_integrated (self->out_meter);
-        if (!(out_i > -INFINITY))
-          break;
-        err = target - out_i;
-        GST_DEBUG_OBJECT (self, "pass %u: gain %.3f dB -> %.3f LUFS", pass,
-            g, out_i);
-        if (fabs (err) < fabs (best_err)) {
-          best_err = err;
-          best_g = g;
-        }
-        if (fabs (err) < FILE_TOLERANCE)
-          break;
-        if (pass > 0 && g != prev_g)
-          slope = CLAMP ((out_i - prev_i) / (g - prev_g), 0.05, 1.0);
-        prev_g = g;
-        prev_i = out_i;
-        next = g + CLAMP (err / slope, -FILE_MAX_STEP, FILE_MAX_STEP);
-        next = MIN (next, self->cur.max_gain);
-        if (next == g)
-          break;
-        g = next;
-      }
-    }
-    g = best_g;
-  }
-  GST_INFO_OBJECT (self, "file mode: input %.3f LUFS, gain %.3f dB", in_i, g);
-  return gst_loudnorm_file_pass (self, g, TRUE);
-}
-
-/* Streaming thread: static mode at the end of a stream: when the limiter
- * had to act, say by how much and what it cost. */
+/* Streaming thread: the end of a limited static or file stream: post the
+ * `loudnorm-limited` message and a warning saying what the limiter cost.
+ * file: capped says the gain stopped at max-gain. */
 static void
-gst_loudnorm_static_report (GstLoudnorm * self)
+gst_loudnorm_limited_report (GstLoudnorm * self, const gchar * mode,
+    gboolean capped)
 {
   gdouble limited, out_i, shortfall;
   GstStructure *s;
 
-  if (self->min_lim_gain >= 1.0 || self->nsamples_out == 0)
-    return;
   limited = -mst_lin_to_db (self->min_lim_gain);
   out_i = mst_loudness_integrated (self->out_meter);
   shortfall = self->cur.target_loudness - out_i;
   s = gst_structure_new ("loudnorm-limited", "limited-db", G_TYPE_DOUBLE,
       limited, "shortfall", G_TYPE_DOUBLE, shortfall,
       "output-integrated-loudness", G_TYPE_DOUBLE, out_i, "gain",
-      G_TYPE_DOUBLE, self->gain_db, "mode", G_TYPE_STRING, "static", NULL);
+      G_TYPE_DOUBLE, self->gain_db, "mode", G_TYPE_STRING, mode, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
-  GST_ELEMENT_WARNING (self, STREAM, FAILED,
-      ("The gain of %.2f dB pushed true peaks over true-peak-limit: the "
-          "limiter reduced them by up to %.2f dB and the output is %.2f LU "
-          "below the target loudness.", self->gain_db, limited, shortfall),
-      ("output integrated loudness %.2f LUFS", out_i));
+  if (strcmp (mode, "static") == 0)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The gain of %.2f dB pushed true peaks over true-peak-limit: the "
+            "limiter reduced them by up to %.2f dB and the output is %.2f LU "
+            "below the target loudness.", self->gain_db, limited, shortfall),
+        ("output integrated loudness %.2f LUFS", out_i));
+  else if (capped)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The target loudness needs more gain than max-gain allows: with "
+            "%.2f dB (the limiter reducing by up to %.2f dB) the output is "
+            "%.2f LU below the target loudness; raise max-gain.",
+            self->gain_db, limited, shortfall),
+        ("output integrated loudness %.2f LUFS", out_i));
+  else
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The limiter cannot hold true-peak-limit at the target loudness: "
+            "the best gain, %.2f dB (the limiter reducing by up to %.2f dB), "
+            "leaves the output %.2f LU below the target loudness.",
+            self->gain_db, limited, shortfall),
+        ("output integrated loudness %.2f LUFS", out_i));
+}
+
+/* Streaming thread, file mode: the limiter for the refinement and final
+ * passes.  The transparent settings (heavy FALSE) are the static mode's:
+ * 150 ms and the program-dependent release, for a limiter that catches
+ * peaks.  When the target needs the body of the programme limited, that
+ * release holds the gain reduction down between peaks (twice the release
+ * on sustained limiting) and more gain mostly deepens the reduction: the
+ * heavy settings switch it off for a short fixed release,
+ * FILE_HEAVY_RELEASE.  The lookahead stays, and with it the ceiling
+ * guarantee.  Returns heavy. */
+static gboolean
+gst_loudnorm_file_limiter (GstLoudnorm * self, gboolean heavy)
+{
+  mst_limiter_set_auto_release (self->lim, !heavy);
+  mst_limiter_set_release (self->lim,
+      heavy ? FILE_HEAVY_RELEASE : MST_LIMITER_RELEASE_DEFAULT);
+  return heavy;
+}
+
+/* Streaming thread, file mode: one measuring pass at gain g (dB); the
+ * output's integrated loudness, -inf when it has none. */
+static gdouble
+gst_loudnorm_file_measure (GstLoudnorm * self, gdouble g, guint * passes)
+{
+  gdouble out_i;
+
+  gst_loudnorm_file_pass (self, g, FALSE);
+  out_i = mst_loudness_integrated (self->out_meter);
+  GST_DEBUG_OBJECT (self, "pass %u: gain %.3f dB -> %.3f LUFS", *passes, g,
+      out_i);
+  (*passes)++;
+  return out_i;
+}
+
+/* The gain where the curve through the latest n (2 or 3) points (gain g,
+ * output loudness l; newest first) reaches the target: inverse quadratic
+ * interpolation through three, the secant through two (or when the
+ * quadratic is not well defined), slopes kept within FILE_MIN_SLOPE..1. */
+static gdouble
+gst_loudnorm_file_next (const gdouble * g, const gdouble * l, guint n,
+    gdouble target)
+{
+  gdouble slope;
+
+  if (n == 3 && l[0] != l[1] && l[1] != l[2] && l[0] != l[2]) {
+    gdouble a = (target - l[1]) * (target - l[2]) / ((l[0] - l[1])
+        * (l[0] - l[2]));
+    gdouble b = (target - l[0]) * (target - l[2]) / ((l[1] - l[0])
+        * (l[1] - l[2]));
+    gdouble c = (target - l[0]) * (target - l[1]) / ((l[2] - l[0])
+        * (l[2] - l[1]));
+    gdouble next = a * g[0] + b * g[1] + c * g[2];
+
+    if (isfinite (next))
+      return next;
+  }
+  slope = g[0] != g[1] ? (l[0] - l[1]) / (g[0] - g[1]) : 1.0;
+  slope = CLAMP (slope, FILE_MIN_SLOPE, 1.0);
+  return g[0] + (target - l[0]) / slope;
+}
+
+/* Streaming thread, file mode at EOS: the gain that puts the limited
+ * output on target, then push the stream with it.
+ *
+ * The meter ran on the input as it arrived, so g0 = target - input (at
+ * most max-gain) is exact when the limiter does not act.  When it may act,
+ * the output loudness L(g) of gain g through the limiter is measured on
+ * the held audio: L rises with g, by at most 1 dB per dB, less the deeper
+ * the limiting, so L(g0) is at or under the target.  The search keeps a
+ * bracket (the largest gain measured under the target, the smallest over
+ * it).  From the first point it steps with the slope the limiter's loss
+ * suggests (the loss grows about as fast as the gain above the point
+ * where the limiting starts); then by inverse quadratic interpolation
+ * through the last three points, or the secant through two; a step that
+ * leaves the bracket is replaced by regula falsi, else bisection.  It
+ * stops within FILE_TOLERANCE, at max-gain, or after FILE_MAX_PASSES; the
+ * best pass wins.
+ *
+ * The heavy settings are only for targets whose peak-to-loudness ratio is
+ * under FILE_HEAVY_PLR: there the programme's body must be limited; above
+ * it the limiter only catches peaks, as in static mode.  The limiter
+ * starts with the transparent settings unless the input's true peak at
+ * g0 is already more than FILE_HEAVY_DEPTH over the limit.
+ * It switches to the heavy ones, and the search starts again from g0,
+ * when the next step would take the limiting deeper than that, or when
+ * the slope has fallen under FILE_HEAVY_SLOPE with more than
+ * FILE_HEAVY_STEP dB still to go.
+ *
+ * If the output is still more than FILE_REPORT_TOLERANCE under the target
+ * (max-gain, or a limit the limiter cannot hold at that loudness), a
+ * `loudnorm-limited` message and a warning say so, as in static mode. */
+static GstFlowReturn
+gst_loudnorm_file_finish (GstLoudnorm * self)
+{
+  gdouble in_i = mst_loudness_integrated (self->meter);
+  gdouble target = self->cur.target_loudness, max_gain = self->cur.max_gain;
+  gdouble g = 0.0, tp = 0.0, best_g, best_i = -INFINITY;
+  gdouble lo_g = -INFINITY, lo_i = 0.0, hi_g = INFINITY, hi_i = 0.0;
+  gdouble pg[3] = { 0.0, 0.0, 0.0 }, pi[3] = { 0.0, 0.0, 0.0 }, out_i;
+  guint c, passes = 0, npts = 0;
+  GstFlowReturn ret;
+
+  if (self->held.length == 0)
+    return GST_FLOW_OK;
+
+  if (in_i > -INFINITY) {
+    gdouble g0, depth0;
+    gboolean heavy_ok, heavy, best_heavy;
+
+    g = g0 = MIN (target - in_i, max_gain);
+    for (c = 0; c < self->channels; c++)
+      tp = MAX (tp, mst_truepeak_max (self->tp, c));
+    depth0 = mst_lin_to_db (tp) + g0 - self->cur.true_peak_limit;
+    best_g = g;
+    GST_DEBUG_OBJECT (self, "first gain %.3f dB, %.3f dB into the limiter",
+        g, depth0);
+    /* only a target with a small peak-to-loudness ratio needs the body of
+     * the programme limited */
+    heavy_ok = self->cur.true_peak_limit - target < FILE_HEAVY_PLR;
+    heavy = best_heavy = gst_loudnorm_file_limiter (self,
+        heavy_ok && depth0 > FILE_HEAVY_DEPTH);
+    /* 0.5 dB: margin for the limiter's detector against the meter */
+    if (depth0 > -0.5) {
+      while (passes < FILE_MAX_PASSES) {
+        gdouble out_i = gst_loudnorm_file_measure (self, g, &passes);
+        gdouble err, next, w, depth, slope, lost = in_i + g - out_i;
+
+        if (!(out_i > -INFINITY))
+          break;
+        err = target - out_i;
+        depth = depth0 + g - g0;
+        /* the first step's slope: the loudness lost at g grows about as
+         * fast as the gain above the point where the limiting starts,
+         * depth dB below g; later the secant's */
+        if (npts == 0)
+          slope = 1.0 - lost / MAX (depth, lost + 0.5);
+        else
+          slope = (out_i - pi[0]) / (g - pg[0]);
+        if (heavy_ok && !heavy && err > 0.0 && g < max_gain
+            && (depth + err / CLAMP (slope, FILE_MIN_SLOPE, 1.0)
+                > FILE_HEAVY_DEPTH || (slope < FILE_HEAVY_SLOPE
+                    && err > FILE_HEAVY_STEP * slope))) {
+          /* the target needs limiting deeper than the transparent
+           * settings are for, or they turn most of any more gain into
+           * gain reduction: search again from g0 with the heavy ones */
+          heavy = gst_loudnorm_file_limiter (self, TRUE);
+          g = g0;
+          lo_g = -INFINITY;
+          hi_g = INFINITY;
+          npts = 0;
+          continue;
+        }
+        slope = CLAMP (slope, FILE_MIN_SLOPE, 1.0);
+        if (fabs (err) < fabs (target - best_i)) {
+          best_i = out_i;
+          best_g = g;
+          best_heavy = heavy;
+        }
+        if (fabs (err) < FILE_TOLERANCE)
+          break;
+        if (err > 0.0 && g > lo_g) {
+          lo_g = g;
+          lo_i = out_i;
+        } else if (err < 0.0 && g < hi_g) {
+          hi_g = g;
+          hi_i = out_i;
+        }
+        if (err > 0.0 && g >= max_gain)
+          break;                /* max-gain reached */
+        pg[2] = pg[1];
+        pi[2] = pi[1];
+        pg[1] = pg[0];
+        pi[1] = pi[0];
+        pg[0] = g;
+        pi[0] = out_i;
+        npts++;
+
+        if (npts == 1) {
+          next = g + err / slope;
+        } else {
+          next = gst_loudnorm_file_next (pg, pi, MIN (npts, 3), target);
+        }
+        /* one side only: beyond the nearest point (gating can make L
+         * dip as the limiting lifts quiet passages over the relative
+         * gate; the step then takes the smallest slope) */
+        if (hi_g == INFINITY) {
+          if (!(next > lo_g))
+            next = lo_g + (target - lo_i) / FILE_MIN_SLOPE;
+          next = MIN (next, lo_g + FILE_MAX_STEP);
+        } else if (lo_g == -INFINITY) {
+          if (!(next < hi_g))
+            next = hi_g - (hi_i - target) / FILE_MIN_SLOPE;
+          next = MAX (next, hi_g - FILE_MAX_STEP);
+        } else {
+          /* strictly inside the bracket: else regula falsi, else
+           * bisection */
+          w = hi_g - lo_g;
+          if (!(next > lo_g && next < hi_g))
+            next = lo_g + (target - lo_i) * w / (hi_i - lo_i);
+          if (!(next > lo_g && next < hi_g))
+            next = lo_g + 0.5 * w;
+        }
+        next = MIN (next, max_gain);
+        if (fabs (next - g) < 1e-4)
+          break;
+        g = next;
+      }
+      /* the best pass may have been made before the switch */
+      gst_loudnorm_file_limiter (self, best_heavy);
+    }
+    g = best_g;
+  }
+  GST_INFO_OBJECT (self, "file mode: input %.3f LUFS, gain %.3f dB, %u "
+      "measuring passes", in_i, g, passes);
+  ret = gst_loudnorm_file_pass (self, g, TRUE);
+  out_i = mst_loudness_integrated (self->out_meter);
+  if (in_i > -INFINITY && out_i > -INFINITY
+      && target - out_i > FILE_REPORT_TOLERANCE)
+    gst_loudnorm_limited_report (self, "file", g >= max_gain);
+  return ret;
 }
 
 /* Streaming thread: end of a stream (EOS, caps change): push what the
@@ -1375,7 +1575,9 @@ gst_loudnorm_finish (GstLoudnorm * self)
       break;
     case GST_LOUDNORM_MODE_STATIC:
       ret = gst_loudnorm_drain (self, TRUE);
-      gst_loudnorm_static_report (self);
+      /* when the limiter had to act, say by how much and what it cost */
+      if (self->min_lim_gain < 1.0 && self->nsamples_out > 0)
+        gst_loudnorm_limited_report (self, "static", FALSE);
       break;
     case GST_LOUDNORM_MODE_DYNAMIC:
       ret = gst_loudnorm_drain (self, TRUE);

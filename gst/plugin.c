@@ -16,6 +16,7 @@
 #include "gstmasterwiden.h"
 #include "gstmasteq.h"
 #include "gstmasterlimit.h"
+#include "gstautomaster.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -29,6 +30,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (masterwiden, plugin);
   ret |= GST_ELEMENT_REGISTER (masteq, plugin);
   ret |= GST_ELEMENT_REGISTER (masterlimit, plugin);
+  ret |= GST_ELEMENT_REGISTER (automaster, plugin);
 
   return ret;
 }

@@ -6,14 +6,19 @@
 #   libgstreamer-plugins-base1.0-dev         gstreamer-audio, -pbutils
 #   liborc-0.4-dev, liborc-0.4-dev-bin       ORC kernels and orcc
 #   gstreamer1.0-plugins-base                decodebin, audioconvert, filesrc...
-#   gstreamer1.0-plugins-good                wavparse (the demo), pngenc (tests)
+#   gstreamer1.0-plugins-good                wavparse (the demo), wavenc and
+#                                            flacenc (gst-master), pngenc (tests)
+#   libcairo2-dev                            gst-master's report picture
+# gstreamer1.0-plugins-base also brings vorbisenc, opusenc and oggmux
+# (gst-master's .ogg and .opus outputs); libgstreamer-plugins-base1.0-dev
+# gstreamer-fft-1.0 (its spectrum).
 # and for the tests only:
 #   libebur128-dev                           the independent reference meter
 #   gstreamer1.0-tools                       gst-launch-1.0 (examples/*.sh)
 
 BUILD_PACKAGES="meson ninja-build pkg-config gcc libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev liborc-0.4-dev liborc-0.4-dev-bin
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good libcairo2-dev"
 TEST_PACKAGES="libebur128-dev gstreamer1.0-tools"
 
 # now: seconds since the epoch

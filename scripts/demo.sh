@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the build dependencies (only what is missing), builds
-# gst-mastering in build/ and analyses the bundled demo track with
-# `gst-master --analyze`.  Idempotent.  Debian 12, as root (or with sudo).
+# gst-mastering in build/ and masters the bundled demo track with
+# `gst-master` (preset streaming: -14 LUFS, -1 dBTP): writes
+# build/demo-master.wav and the report picture build/demo-report.png and
+# prints the before/after table.  Idempotent.  Debian 12, as root (or with
+# sudo).
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -20,6 +23,7 @@ say_time "build" "$t"
 
 echo
 GST_PLUGIN_PATH="$PWD/build/gst${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}" \
-  build/tools/gst-master --analyze build/tools/demo.wav
+  build/tools/gst-master build/tools/demo.wav build/demo-master.wav \
+  --report build/demo-report.png
 echo
 say_time "total" "$start"

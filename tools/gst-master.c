@@ -1,66 +1,70 @@
 /* gst-master: command-line front end of gst-mastering.
  *
+ *   gst-master IN OUT [--preset NAME] [--lufs X] [--ceiling Y]
+ *                     [--intensity N] [--bits 16|24] [--report FILE]
+ *   gst-master -o DIR [--format wav|flac|ogg|opus] [-j N] [options] IN...
  *   gst-master --analyze FILE...
  *
- * decodes each FILE with `filesrc ! decodebin ! audioconvert ! loudnorm
- * mode=measure ! fakesink`, reads the final `loudnorm` element message
- * (posted at EOS) and prints an EBU R128 report: integrated loudness,
- * loudness range, true peak and sample peak (maximum and per channel),
- * maximum momentary and short-term loudness.
+ * Mastering (master.c): an analysis pass, a render pass through the
+ * `automaster` element into a temporary file renamed at the end, the
+ * result measured on what is written, and a before/after table; with
+ * --report a picture (report.c).  A batch runs its files in a GThreadPool
+ * of N workers, each job with its own pipelines, so the outputs do not
+ * depend on -j.  A progress bar is drawn on stderr when it is a terminal.
  *
- * main () only parses the command line and dispatches to one function per
- * job, so mastering (`gst-master IN OUT ...`), presets and batch runs slot
- * in beside run_analyze ().
+ * --analyze decodes each FILE with `filesrc ! decodebin ! audioconvert !
+ * loudnorm mode=measure ! fakesink` (measure.c) and prints an EBU R128
+ * report.
  *
- * Exit status: 0 success, 1 a file could not be analysed, 2 usage error,
- * 3 a needed GStreamer element is missing.
+ * Exit status: 0 success, 1 a file failed, 2 usage error, 3 a needed
+ * GStreamer element is missing, 4 an output was written but missed its
+ * targets, 130 interrupted.
  *
  * Copyright (C) 2026 gst-mastering developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gst/gst.h>
 #include <gst/audio/audio.h>
-#include <gst/pbutils/pbutils.h>
+#include <glib/gstdio.h>
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
-#define EXIT_NO_ELEMENT 3
+#include "master.h"
+#include "measure.h"
+#include "report.h"
 
 #define PLUGIN_HINT                                                            \
   "build the project and set GST_PLUGIN_PATH to its gst/ directory "           \
   "(GST_PLUGIN_PATH=build/gst) or install it with 'meson install -C build'"
 
-/* Measurement of one file, from the final loudnorm message.  Loudness in
- * LUFS, range in LU, peaks in dBTP / dBFS; -INFINITY where undefined. */
-typedef struct
-{
-  gdouble integrated;
-  gdouble range;
-  gdouble max_true_peak;
-  gdouble max_momentary;
-  gdouble max_shortterm;
-  guint channels;
-  gdouble true_peak[64];
-  gdouble sample_peak[64];
-  gint rate;
-  GstAudioChannelPosition position[64];
-  GstClockTime duration;
-} Report;
+/* Set by SIGINT / SIGTERM; jobs poll it and remove their partial output. */
+static volatile sig_atomic_t interrupted = 0;
 
-/* Shared between the streaming threads (decodebin pad-added,
- * no-more-pads) and the main thread.  convert is set before the pipeline
- * starts; the flags are read and written with g_atomic_int_* only. */
-typedef struct
+static void
+on_signal (int sig)
 {
-  GstElement *convert;
-  gint linked_audio;
-  gint saw_no_more_pads;
-} Decode;
+  interrupted = 1;
+}
+
+static void
+install_signal_handlers (void)
+{
+  struct sigaction sa;
+
+  memset (&sa, 0, sizeof (sa));
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  /* a second Ctrl-C kills at once */
+  sa.sa_flags = SA_RESETHAND;
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+}
 
 static const gchar *
 channel_label (GstAudioChannelPosition pos, guint ch, gchar * buf, gsize len)
@@ -110,7 +114,7 @@ print_value (const gchar * label, gdouble v, gboolean sign, const gchar * unit)
 }
 
 static void
-print_channels (const Report * r, const gdouble * v, const gchar * unit)
+print_channels (const GmMeasurement * r, const gdouble * v, const gchar * unit)
 {
   guint c;
 
@@ -125,7 +129,7 @@ print_channels (const Report * r, const gdouble * v, const gchar * unit)
 }
 
 static void
-print_report (const gchar * file, const Report * r)
+print_report (const gchar * file, const GmMeasurement * r)
 {
   gdouble max_sample_peak = -INFINITY;
   guint c;
@@ -151,302 +155,7 @@ print_report (const gchar * file, const Report * r)
   print_value ("Max short-term:", r->max_shortterm, FALSE, "LUFS");
 }
 
-static gboolean
-get_double (const GstStructure * st, const gchar * name, gdouble * v)
-{
-  if (!gst_structure_get_double (st, name, v)) {
-    *v = NAN;
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* Per-channel array of doubles; returns its length (at most max). */
-static guint
-get_double_array (const GstStructure * st, const gchar * name, gdouble * v,
-    guint max)
-{
-  const GValue *arr = gst_structure_get_value (st, name);
-  guint i, n;
-
-  if (!arr || !GST_VALUE_HOLDS_ARRAY (arr))
-    return 0;
-  n = MIN (gst_value_array_get_size (arr), max);
-  for (i = 0; i < n; i++) {
-    const GValue *e = gst_value_array_get_value (arr, i);
-    v[i] = G_VALUE_HOLDS_DOUBLE (e) ? g_value_get_double (e) : NAN;
-  }
-  return n;
-}
-
-static gboolean
-report_from_message (const GstStructure * st, Report * r)
-{
-  gboolean ok = TRUE;
-  guint ntp, nsp;
-
-  ok &= get_double (st, "integrated-loudness", &r->integrated);
-  ok &= get_double (st, "loudness-range", &r->range);
-  ok &= get_double (st, "max-true-peak", &r->max_true_peak);
-  ok &= get_double (st, "max-momentary-loudness", &r->max_momentary);
-  ok &= get_double (st, "max-shortterm-loudness", &r->max_shortterm);
-  ntp = get_double_array (st, "true-peak", r->true_peak,
-      G_N_ELEMENTS (r->true_peak));
-  nsp = get_double_array (st, "sample-peak", r->sample_peak,
-      G_N_ELEMENTS (r->sample_peak));
-  if (ntp == 0 || ntp != nsp)
-    ok = FALSE;
-  r->channels = MIN (ntp, nsp);
-  return ok;
-}
-
-static gboolean
-is_audio_pad (GstPad * pad)
-{
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  gboolean audio = FALSE;
-
-  if (!caps)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps && gst_caps_get_size (caps) > 0) {
-    const gchar *name
-        = gst_structure_get_name (gst_caps_get_structure (caps, 0));
-    audio = g_str_has_prefix (name, "audio/");
-  }
-  if (caps)
-    gst_caps_unref (caps);
-  return audio;
-}
-
-/* decodebin: link the first audio stream, leave the others unlinked. */
-static void
-on_pad_added (GstElement * decodebin, GstPad * pad, gpointer user_data)
-{
-  Decode *d = user_data;
-  GstPad *sink;
-
-  if (!is_audio_pad (pad) || g_atomic_int_get (&d->linked_audio))
-    return;
-  sink = gst_element_get_static_pad (d->convert, "sink");
-  if (!gst_pad_is_linked (sink) && gst_pad_link (pad, sink) == GST_PAD_LINK_OK)
-    g_atomic_int_set (&d->linked_audio, 1);
-  gst_object_unref (sink);
-}
-
-static void
-on_no_more_pads (GstElement * decodebin, gpointer user_data)
-{
-  Decode *d = user_data;
-
-  g_atomic_int_set (&d->saw_no_more_pads, 1);
-  if (!g_atomic_int_get (&d->linked_audio))
-    gst_element_post_message (decodebin,
-        gst_message_new_application (GST_OBJECT (decodebin),
-            gst_structure_new_empty ("gst-master-no-audio")));
-}
-
-/* Sets a property from its string form if the element has it (so this
- * tool keeps working with older and newer element versions). */
-static void
-set_arg_if_exists (GstElement * e, const gchar * prop, const gchar * value)
-{
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), prop))
-    gst_util_set_object_arg (G_OBJECT (e), prop, value);
-}
-
-/* One-line description of a pipeline error for FILE. */
-static gchar *
-describe_error (GError * err, const Decode * d, const gchar * missing)
-{
-  if (missing)
-    return g_strdup_printf ("cannot decode: no decoder installed for %s",
-        missing);
-  if (g_atomic_int_get ((gint *) & d->saw_no_more_pads)
-      && !g_atomic_int_get ((gint *) & d->linked_audio))
-    return g_strdup ("no audio stream");
-  if (err->domain == GST_STREAM_ERROR
-      && (err->code == GST_STREAM_ERROR_TYPE_NOT_FOUND
-          || err->code == GST_STREAM_ERROR_WRONG_TYPE
-          || err->code == GST_STREAM_ERROR_DECODE
-          || err->code == GST_STREAM_ERROR_DEMUX))
-    return g_strdup_printf ("cannot decode: not an audio or media file "
-        "this system can read (%s)", err->message);
-  if (err->domain == GST_CORE_ERROR
-      && err->code == GST_CORE_ERROR_MISSING_PLUGIN)
-    return g_strdup_printf ("cannot decode: %s", err->message);
-  if (err->domain == GST_STREAM_ERROR && err->code == GST_STREAM_ERROR_FORMAT)
-    return g_strdup_printf ("unsupported audio format (loudnorm takes 1-8 "
-        "channels): %s", err->message);
-  return g_strdup (err->message);
-}
-
-/* Runs the measuring pipeline on FILE.  On failure prints one line to
- * stderr and returns FALSE. */
-static gboolean
-analyze_file (const gchar * file, Report * r)
-{
-  GstElement *pipeline = NULL, *src = NULL, *dec = NULL, *conv = NULL,
-      *meter = NULL, *sink = NULL;
-  GstStructure *last = NULL;
-  gboolean last_is_final = FALSE;
-  gchar *missing = NULL;
-  gchar *failure = NULL;
-  Decode d = { NULL, 0, 0 };
-  GstBus *bus = NULL;
-  gboolean done = FALSE, ok = FALSE;
-
-  if (!g_file_test (file, G_FILE_TEST_EXISTS)) {
-    g_printerr ("gst-master: %s: no such file\n", file);
-    return FALSE;
-  }
-  if (g_file_test (file, G_FILE_TEST_IS_DIR)) {
-    g_printerr ("gst-master: %s: is a directory\n", file);
-    return FALSE;
-  }
-
-  pipeline = gst_pipeline_new ("analyze");
-  src = gst_element_factory_make ("filesrc", "src");
-  dec = gst_element_factory_make ("decodebin", "decode");
-  conv = gst_element_factory_make ("audioconvert", "convert");
-  meter = gst_element_factory_make ("loudnorm", "meter");
-  sink = gst_element_factory_make ("fakesink", "sink");
-  if (!src || !dec || !conv || !meter || !sink) {
-    /* checked up front in main (); only reached on a broken registry */
-    g_printerr ("gst-master: %s: cannot create the pipeline\n", file);
-    gst_clear_object (&src);
-    gst_clear_object (&dec);
-    gst_clear_object (&conv);
-    gst_clear_object (&meter);
-    gst_clear_object (&sink);
-    gst_object_unref (pipeline);
-    return FALSE;
-  }
-
-  g_object_set (src, "location", file, NULL);
-  set_arg_if_exists (meter, "mode", "measure");
-  set_arg_if_exists (meter, "post-messages", "true");
-  /* only the final message is used: few periodic ones */
-  set_arg_if_exists (meter, "interval", "10000000000");
-  g_object_set (sink, "sync", FALSE, NULL);
-
-  gst_bin_add_many (GST_BIN (pipeline), src, dec, conv, meter, sink, NULL);
-  if (!gst_element_link (src, dec)
-      || !gst_element_link_many (conv, meter, sink, NULL)) {
-    g_printerr ("gst-master: %s: cannot link the pipeline\n", file);
-    gst_object_unref (pipeline);
-    return FALSE;
-  }
-
-  d.convert = conv;
-  g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), &d);
-  g_signal_connect (dec, "no-more-pads", G_CALLBACK (on_no_more_pads), &d);
-
-  bus = gst_element_get_bus (pipeline);
-  /* on failure an error message on the bus says why */
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-
-  while (!done) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-        GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_ELEMENT
-        | GST_MESSAGE_APPLICATION);
-    const GstStructure *st;
-
-    if (!msg)
-      break;
-    st = gst_message_get_structure (msg);
-    switch (GST_MESSAGE_TYPE (msg)) {
-      case GST_MESSAGE_ELEMENT:
-        if (GST_MESSAGE_SRC (msg) == GST_OBJECT (meter)
-            && gst_structure_has_name (st, "loudnorm")) {
-          gboolean final = FALSE;
-          gst_structure_get_boolean (st, "final", &final);
-          if (final || !last_is_final) {
-            if (last)
-              gst_structure_free (last);
-            last = gst_structure_copy (st);
-            last_is_final = final;
-          }
-        } else if (gst_is_missing_plugin_message (msg) && !missing) {
-          missing = gst_missing_plugin_message_get_description (msg);
-        }
-        break;
-      case GST_MESSAGE_APPLICATION:
-        if (gst_structure_has_name (st, "gst-master-no-audio")) {
-          failure = g_strdup ("no audio stream");
-          done = TRUE;
-        }
-        break;
-      case GST_MESSAGE_ERROR:{
-        GError *err = NULL;
-        gst_message_parse_error (msg, &err, NULL);
-        failure = describe_error (err, &d, missing);
-        g_clear_error (&err);
-        done = TRUE;
-        break;
-      }
-      case GST_MESSAGE_EOS:
-        done = TRUE;
-        ok = TRUE;
-        break;
-      default:
-        break;
-    }
-    gst_message_unref (msg);
-  }
-
-  if (ok && !g_atomic_int_get (&d.linked_audio)) {
-    failure = g_strdup ("no audio stream");
-    ok = FALSE;
-  }
-  if (ok && !last) {
-    failure = g_strdup ("no loudness measurement (the file has no audio "
-        "samples, or 'loudnorm' posted no message)");
-    ok = FALSE;
-  }
-
-  if (ok) {
-    GstPad *pad = gst_element_get_static_pad (meter, "sink");
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    GstAudioInfo info;
-    gint64 dur = -1;
-    guint c;
-
-    memset (r, 0, sizeof (*r));
-    for (c = 0; c < G_N_ELEMENTS (r->position); c++)
-      r->position[c] = GST_AUDIO_CHANNEL_POSITION_INVALID;
-    if (caps && gst_audio_info_from_caps (&info, caps)) {
-      r->rate = GST_AUDIO_INFO_RATE (&info);
-      for (c = 0; c < (guint) GST_AUDIO_INFO_CHANNELS (&info)
-          && c < G_N_ELEMENTS (r->position); c++)
-        r->position[c] = info.position[c];
-    }
-    if (caps)
-      gst_caps_unref (caps);
-    gst_object_unref (pad);
-    r->duration = GST_CLOCK_TIME_NONE;
-    if (gst_element_query_duration (pipeline, GST_FORMAT_TIME, &dur)
-        && dur >= 0)
-      r->duration = dur;
-
-    if (!report_from_message (last, r)) {
-      failure = g_strdup ("the 'loudnorm' message lacks fields this tool "
-          "needs (plugin and tool versions differ?)");
-      ok = FALSE;
-    }
-  }
-
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  if (failure)
-    g_printerr ("gst-master: %s: %s\n", file, failure);
-
-  g_free (failure);
-  g_free (missing);
-  if (last)
-    gst_structure_free (last);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
-  return ok;
-}
+/* --- analyze ------------------------------------------------------------- */
 
 /* gst-master --analyze FILE... */
 static int
@@ -456,43 +165,269 @@ run_analyze (gchar ** files)
   guint i;
 
   for (i = 0; files[i]; i++) {
-    Report r;
+    GmMeasurement m;
+    gchar *failure = NULL;
 
     if (i > 0)
       g_print ("\n");
-    if (analyze_file (files[i], &r))
-      print_report (files[i], &r);
-    else
-      ret = EXIT_FAILED;
+    gm_measurement_init (&m);
+    if (gm_measure_file (files[i], FALSE, &m, NULL, NULL, NULL, &failure))
+      print_report (files[i], &m);
+    else {
+      g_printerr ("gst-master: %s: %s\n", files[i], failure);
+      g_free (failure);
+      ret = GM_EXIT_FAILED;
+    }
+    gm_measurement_clear (&m);
   }
   return ret;
 }
 
-/* Elements every job needs; one line per missing one. */
+/* --- master: a run of jobs with a progress bar ---------------------------- */
+
+/* The jobs of one run.  lock guards the progress fields of every job
+ * (fraction, seconds), done and the printing of results; cond is signalled
+ * when a job ends. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GmJob *jobs;
+  guint n_jobs;
+  guint done;
+  gdouble *fraction;            /* per job, 0..1 */
+  gdouble *seconds;             /* per job: input duration, 0 unknown */
+  gint64 start_us;
+  gboolean tty;
+  gboolean bar_shown;
+} Run;
+
+typedef struct
+{
+  Run *run;
+  guint index;
+} JobRef;
+
 static gboolean
-check_elements (void)
+cancel_cb (gpointer user_data)
+{
+  return interrupted != 0;
+}
+
+static void
+progress_cb (gdouble fraction, gdouble duration, gpointer user_data)
+{
+  JobRef *ref = user_data;
+
+  g_mutex_lock (&ref->run->lock);
+  ref->run->fraction[ref->index] = fraction;
+  ref->run->seconds[ref->index] = duration;
+  g_mutex_unlock (&ref->run->lock);
+}
+
+/* "[##########..........]  52%  118x realtime  0:07 left"; lock held. */
+static void
+draw_bar (Run * run)
+{
+  gdouble total = 0, media = 0, f, elapsed;
+  gchar bar[31], left[32] = "", speed[32] = "", files[32] = "";
+  guint i, n;
+
+  for (i = 0; i < run->n_jobs; i++) {
+    total += run->fraction[i];
+    /* audio mastered (all passes), once the duration is known */
+    media += run->fraction[i] * run->seconds[i];
+  }
+  f = total / run->n_jobs;
+  elapsed = (g_get_monotonic_time () - run->start_us) / 1e6;
+  n = (guint) (f * 30 + 0.5);
+  for (i = 0; i < 30; i++)
+    bar[i] = i < n ? '#' : '.';
+  bar[30] = 0;
+  if (elapsed > 0.5 && media > 0)
+    g_snprintf (speed, sizeof (speed), "%5.0fx realtime", media / elapsed);
+  if (elapsed > 1.0 && f > 0.02) {
+    gint s = (gint) (elapsed * (1 - f) / f + 0.5);
+    g_snprintf (left, sizeof (left), "%d:%02d left", s / 60, s % 60);
+  }
+  if (run->n_jobs > 1)
+    g_snprintf (files, sizeof (files), "%u/%u files", run->done, run->n_jobs);
+  fprintf (stderr, "\r[%s] %3.0f%%  %s  %s  %s\033[K", bar, f * 100, speed,
+      left, files);
+  fflush (stderr);
+  run->bar_shown = TRUE;
+}
+
+static void
+clear_bar (Run * run)
+{
+  if (run->bar_shown) {
+    fprintf (stderr, "\r\033[K");
+    fflush (stderr);
+    run->bar_shown = FALSE;
+  }
+}
+
+/* Prints a finished job's table or error; lock held. */
+static void
+print_job (Run * run, GmJob * job)
+{
+  clear_bar (run);
+  if (job->error) {
+    g_printerr ("gst-master: %s: %s\n", job->in, job->error);
+    return;
+  }
+  if (run->n_jobs > 1 && run->done > 1)
+    g_print ("\n");
+  g_print ("%s", job->text->str);
+  fflush (stdout);
+}
+
+static void
+job_thread (gpointer data, gpointer user_data)
+{
+  Run *run = user_data;
+  guint index = GPOINTER_TO_UINT (data) - 1;
+  GmJob *job = &run->jobs[index];
+  JobRef ref = { run, index };
+
+  job->progress = progress_cb;
+  job->cancel = cancel_cb;
+  job->user_data = &ref;
+  if (!interrupted)
+    gm_master_file (job);
+  else
+    job->status = GM_EXIT_INTERRUPTED;
+
+  g_mutex_lock (&run->lock);
+  run->fraction[index] = 1.0;
+  run->done++;
+  if (job->status != GM_EXIT_INTERRUPTED)
+    print_job (run, job);
+  g_cond_signal (&run->cond);
+  g_mutex_unlock (&run->lock);
+}
+
+/* Masters every job with at most `threads` at a time; returns the exit
+ * status. */
+static int
+run_jobs (GmJob * jobs, guint n, guint threads)
+{
+  Run run;
+  GThreadPool *pool;
+  GError *err = NULL;
+  int ret = 0;
+  guint i;
+
+  memset (&run, 0, sizeof (run));
+  g_mutex_init (&run.lock);
+  g_cond_init (&run.cond);
+  run.jobs = jobs;
+  run.n_jobs = n;
+  run.fraction = g_new0 (gdouble, n);
+  run.seconds = g_new0 (gdouble, n);
+  run.start_us = g_get_monotonic_time ();
+  run.tty = isatty (STDERR_FILENO) && g_getenv ("TERM")
+      && strcmp (g_getenv ("TERM"), "dumb") != 0;
+
+  pool = g_thread_pool_new (job_thread, &run, MAX (threads, 1), TRUE, &err);
+  for (i = 0; i < n; i++)
+    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
+
+  g_mutex_lock (&run.lock);
+  while (run.done < n) {
+    gint64 until = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
+
+    g_cond_wait_until (&run.cond, &run.lock, until);
+    if (run.tty && run.done < n && !interrupted)
+      draw_bar (&run);
+  }
+  clear_bar (&run);
+  g_mutex_unlock (&run.lock);
+  g_thread_pool_free (pool, FALSE, TRUE);
+
+  for (i = 0; i < n; i++) {
+    gint s = jobs[i].status;
+    /* the most serious status wins: interrupted, failed, target missed */
+    if (s == GM_EXIT_INTERRUPTED || ret == GM_EXIT_INTERRUPTED)
+      ret = GM_EXIT_INTERRUPTED;
+    else if (s == GM_EXIT_FAILED || ret == GM_EXIT_FAILED)
+      ret = GM_EXIT_FAILED;
+    else if (s != 0)
+      ret = s;
+  }
+  if (interrupted)
+    g_printerr ("gst-master: interrupted, no partial output left\n");
+
+  g_free (run.fraction);
+  g_free (run.seconds);
+  g_mutex_clear (&run.lock);
+  g_cond_clear (&run.cond);
+  return ret;
+}
+
+/* --- command line -------------------------------------------------------- */
+
+static gboolean
+element_exists (const gchar * name)
+{
+  GstElementFactory *f = gst_element_factory_find (name);
+
+  if (f)
+    gst_object_unref (f);
+  return f != NULL;
+}
+
+/* Elements --analyze needs; one line per missing one. */
+static gboolean
+check_elements (gboolean master)
 {
   static const gchar *const needed[] = {
     "filesrc", "decodebin", "audioconvert", "fakesink", "loudnorm",
   };
-  gboolean ok = TRUE;
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (needed); i++) {
-    GstElementFactory *f = gst_element_factory_find (needed[i]);
-    if (f) {
-      gst_object_unref (f);
+    if (element_exists (needed[i]))
       continue;
-    }
     if (strcmp (needed[i], "loudnorm") == 0)
       g_printerr ("gst-master: GStreamer element 'loudnorm' not found: "
           PLUGIN_HINT "\n");
     else
       g_printerr ("gst-master: GStreamer element '%s' not found: install "
           "gstreamer1.0-plugins-base\n", needed[i]);
-    ok = FALSE;
+    return FALSE;
   }
-  return ok;
+  if (master && !element_exists ("automaster")) {
+    g_printerr ("gst-master: GStreamer element 'automaster' not found: "
+        PLUGIN_HINT "\n");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+usage_error (const gchar * msg)
+{
+  g_printerr ("gst-master: %s (see --help)\n", msg);
+  return GM_EXIT_USAGE;
+}
+
+/* OUT name of IN in DIR with the format's extension. */
+static gchar *
+batch_output (const gchar * dir, const gchar * in, GmFormat format)
+{
+  gchar *base = g_path_get_basename (in);
+  gchar *dot = strrchr (base, '.');
+  gchar *name, *path;
+
+  if (dot && dot != base)
+    *dot = 0;
+  name = g_strconcat (base, gm_format_extension (format), NULL);
+  path = g_build_filename (dir, name, NULL);
+  g_free (base);
+  g_free (name);
+  return path;
 }
 
 int
@@ -500,70 +435,246 @@ main (int argc, char **argv)
 {
   gboolean analyze = FALSE;
   gchar **files = NULL;
-  GOptionEntry entries[]
-      = { {"analyze", 'a', 0, G_OPTION_ARG_NONE, &analyze,
-          "Measure each FILE (EBU R128 / ITU-R BS.1770-4) and print a "
-          "loudness report",
-      NULL},
-  {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
-      "FILE..."},
-  {NULL}
+  gchar *preset = NULL, *report = NULL, *outdir = NULL, *format = NULL;
+  gdouble lufs = NAN, ceiling = NAN;
+  gint intensity = -1, bits = 24, jobs_n = 1;
+  GOptionEntry entries[] = {
+    {"preset", 'p', 0, G_OPTION_ARG_STRING, &preset,
+        "Target preset: streaming (-14 LUFS, -1 dBTP, the default), apple "
+          "(-16/-1), podcast (-16/-1), broadcast (-23/-1), atsc (-24/-2), "
+          "club (-9/-0.5)", "NAME"},
+    {"lufs", 'l', 0, G_OPTION_ARG_DOUBLE, &lufs,
+          "Target integrated loudness (LUFS, -70..0; overrides the preset's)",
+        "X"},
+    {"ceiling", 'c', 0, G_OPTION_ARG_DOUBLE, &ceiling,
+          "True-peak ceiling (dBTP, -20..0; overrides the preset's)",
+        "Y"},
+    {"intensity", 'i', 0, G_OPTION_ARG_INT, &intensity,
+        "How much EQ, compression and limiting (0..100, default 50; 0: "
+          "loudness gain and ceiling only)", "N"},
+    {"bits", 'b', 0, G_OPTION_ARG_INT, &bits,
+        "Bits per sample of WAV and FLAC output: 24 (default) or 16 "
+          "(TPDF dither)", "16|24"},
+    {"report", 'r', 0, G_OPTION_ARG_FILENAME, &report,
+        "Draw a report picture (.png or .svg)", "FILE"},
+    {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &outdir,
+        "Batch: master every IN into DIR (same base name)", "DIR"},
+    {"format", 'f', 0, G_OPTION_ARG_STRING, &format,
+        "Batch: output format wav (default), flac, ogg or opus", "FMT"},
+    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs_n,
+        "Batch: master N files in parallel (default 1)", "N"},
+    {"analyze", 'a', 0, G_OPTION_ARG_NONE, &analyze,
+        "Only measure each FILE (EBU R128 / ITU-R BS.1770-4) and print a "
+          "loudness report", NULL},
+    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
+        NULL},
+    {NULL}
   };
   GOptionContext *ctx;
   GError *err = NULL;
+  GmSettings settings;
+  const GmPreset *pr;
+  GmFormat fmt = GM_FORMAT_WAV;
+  GmJob *jobs;
+  guint n, i;
   int ret;
 
-  ctx = g_option_context_new ("--analyze FILE... - loudness analysis and "
-      "mastering");
+  ctx = g_option_context_new ("IN OUT - master audio files (or: -o DIR "
+      "IN..., --analyze FILE...)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   g_option_context_set_summary (ctx,
-      "Analyse the loudness of audio files with the gst-mastering 'loudnorm'\n"
-      "element: integrated loudness (LUFS), loudness range (LU), true peak\n"
-      "(dBTP) and sample peak (dBFS) per channel and maximum, maximum\n"
-      "momentary and short-term loudness (LUFS).  Any file GStreamer can\n"
-      "decode is accepted; the first audio stream is measured.");
+      "Master IN into OUT with the gst-mastering 'automaster' chain (EQ,\n"
+      "compressor, stereo imager, true-peak limiter, loudness normaliser):\n"
+      "an analysis pass, a render pass, then the written file is measured\n"
+      "and a before/after table printed (integrated loudness, loudness\n"
+      "range, true peak, sample peak, PLR, crest factor, correlation).\n"
+      "IN: anything GStreamer decodes (mono or stereo).  OUT: .wav or\n"
+      ".flac (24-bit, or 16-bit with TPDF dither; input sample rate kept),\n"
+      ".ogg (Vorbis, input rate) or .opus (48 kHz).");
   g_option_context_set_description (ctx,
       "Examples:\n"
+      "  gst-master mix.wav master.wav\n"
+      "  gst-master mix.flac master.flac --preset apple --report mix.png\n"
+      "  gst-master --lufs -11 --ceiling -0.8 --intensity 70 in.wav out.wav\n"
+      "  gst-master -o masters/ -j 2 --format flac *.wav\n"
       "  gst-master --analyze song.flac\n"
-      "  gst-master --analyze \"My Album/01 Intro.wav\" \"My Album/02.wav\"\n"
       "\n"
-      "The 'loudnorm' element comes from the 'mastering' plugin: after\n"
+      "The result must land within 0.1 LU of the target loudness with its\n"
+      "true peak under the ceiling, measured on the written samples; for\n"
+      "Ogg Vorbis and Opus on the encoder's input (the decoded file is\n"
+      "measured and shown too: lossy encoding moves peaks).  The output is\n"
+      "written under a temporary name and renamed when complete.\n"
+      "\n"
+      "The elements come from the 'mastering' plugin: after\n"
       "'meson install -C build' GStreamer finds it; from a build tree set\n"
       "GST_PLUGIN_PATH=build/gst.\n"
       "\n"
-      "Exit status: 0 success, 1 a file could not be analysed, 2 usage\n"
-      "error, 3 a needed GStreamer element is missing.");
+      "Exit status: 0 success, 1 a file failed (nothing written for it),\n"
+      "2 usage error, 3 a needed GStreamer element is missing, 4 an output\n"
+      "was written but missed its targets (the table says why), 130\n"
+      "interrupted.");
 
   if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
-    g_printerr ("gst-master: %s (see --help)\n", err->message);
+    ret = usage_error (err->message);
     g_clear_error (&err);
     g_option_context_free (ctx);
-    return EXIT_USAGE;
+    return ret;
   }
   g_option_context_free (ctx);
+  n = files ? g_strv_length (files) : 0;
 
-  if (!analyze) {
-    g_printerr ("gst-master: nothing to do: use --analyze FILE... "
-        "(see --help)\n");
+  if (analyze) {
+    if (n == 0) {
+      g_strfreev (files);
+      return usage_error ("--analyze needs at least one FILE");
+    }
+    if (!check_elements (FALSE)) {
+      g_strfreev (files);
+      return GM_EXIT_NO_ELEMENT;
+    }
+    ret = run_analyze (files);
     g_strfreev (files);
-    return EXIT_USAGE;
-  }
-  if (!files || !files[0]) {
-    g_printerr ("gst-master: --analyze needs at least one FILE "
-        "(see --help)\n");
-    g_strfreev (files);
-    return EXIT_USAGE;
-  }
-
-  if (!check_elements ()) {
-    g_strfreev (files);
-    return EXIT_NO_ELEMENT;
+    gst_deinit ();
+    return ret;
   }
 
-  ret = run_analyze (files);
+  /* mastering: check the command line before touching any file */
+  ret = 0;
+  pr = gm_preset_find (preset ? preset : "streaming");
+  if (n == 0)
+    ret = usage_error ("nothing to do: give IN OUT, -o DIR IN..., or "
+        "--analyze FILE...");
+  else if (!outdir && n != 2)
+    ret = usage_error ("give one IN and one OUT, or -o DIR for a batch");
+  else if (!pr) {
+    gchar *m = g_strdup_printf ("unknown preset '%s': use streaming, apple, "
+        "podcast, broadcast, atsc or club", preset);
+    ret = usage_error (m);
+    g_free (m);
+  } else if (!isnan (lufs) && (lufs < -70 || lufs > 0))
+    ret = usage_error ("--lufs must be between -70 and 0 LUFS");
+  else if (!isnan (ceiling) && (ceiling < -20 || ceiling > 0))
+    ret = usage_error ("--ceiling must be between -20 and 0 dBTP");
+  else if (intensity != -1 && (intensity < 0 || intensity > 100))
+    ret = usage_error ("--intensity must be between 0 and 100");
+  else if (bits != 16 && bits != 24)
+    ret = usage_error ("--bits must be 16 or 24");
+  else if (jobs_n < 1 || jobs_n > 64)
+    ret = usage_error ("-j must be between 1 and 64");
+  else if (report && !gm_report_name_ok (report))
+    ret = usage_error ("--report FILE must end in .png or .svg");
+  else if (report && outdir)
+    ret = usage_error ("--report draws one file's report: not with -o");
+  else if (format && !outdir)
+    ret = usage_error ("--format is for -o DIR; OUT's extension gives the "
+        "format");
+  if (ret == 0 && outdir) {
+    gchar *ext = format ? g_strconcat (".", format, NULL) : NULL;
+    if (ext && !gm_format_from_name (ext, &fmt))
+      ret = usage_error ("--format must be wav, flac, ogg or opus");
+    else if (!g_file_test (outdir, G_FILE_TEST_IS_DIR)) {
+      g_printerr ("gst-master: %s: no such directory\n", outdir);
+      ret = GM_EXIT_FAILED;
+    }
+    g_free (ext);
+  } else if (ret == 0 && !gm_format_from_name (files[1], &fmt)) {
+    gchar *m = g_strdup_printf ("cannot tell the output format of '%s': "
+        "use .wav, .flac, .ogg or .opus", files[1]);
+    ret = usage_error (m);
+    g_free (m);
+  }
+  if (ret == 0) {
+    settings.preset = pr->nick;
+    settings.lufs = isnan (lufs) ? pr->lufs : lufs;
+    settings.ceiling = isnan (ceiling) ? pr->ceiling : ceiling;
+    settings.intensity = intensity;
+    settings.bits = bits;
+    if (settings.lufs > settings.ceiling) {
+      gchar *m = g_strdup_printf ("impossible targets: %.1f LUFS with true "
+          "peaks under %.1f dBTP (a programme's true peak is above its "
+          "loudness: lower --lufs or raise --ceiling)", settings.lufs,
+          settings.ceiling);
+      ret = usage_error (m);
+      g_free (m);
+    }
+  }
+  if (ret == 0 && report) {
+    gchar *dir = g_path_get_dirname (report);
 
+    if (g_access (dir, W_OK) != 0) {
+      g_printerr ("gst-master: cannot write the report %s: %s\n", report,
+          g_strerror (errno));
+      ret = GM_EXIT_FAILED;
+    }
+    g_free (dir);
+  }
+  if (ret == 0) {
+    gchar *failure = NULL;
+
+    if (!check_elements (TRUE))
+      ret = GM_EXIT_NO_ELEMENT;
+    else if (!gm_master_check_elements (fmt, &failure)) {
+      g_printerr ("gst-master: %s\n", failure);
+      g_free (failure);
+      ret = GM_EXIT_NO_ELEMENT;
+    }
+  }
+  if (ret != 0) {
+    g_strfreev (files);
+    g_free (preset);
+    g_free (report);
+    g_free (outdir);
+    g_free (format);
+    return ret;
+  }
+
+  if (outdir) {
+    jobs = g_new0 (GmJob, n);
+    for (i = 0; i < n; i++) {
+      jobs[i].in = g_strdup (files[i]);
+      jobs[i].out = batch_output (outdir, files[i], fmt);
+      jobs[i].format = fmt;
+      jobs[i].settings = &settings;
+    }
+    /* two inputs with the same base name would race for one output */
+    for (i = 0; i < n && ret == 0; i++) {
+      guint k;
+      for (k = 0; k < i; k++)
+        if (strcmp (jobs[i].out, jobs[k].out) == 0) {
+          g_printerr ("gst-master: %s and %s would both be written to %s\n",
+              jobs[k].in, jobs[i].in, jobs[i].out);
+          ret = GM_EXIT_USAGE;
+          break;
+        }
+    }
+  } else {
+    n = 1;
+    jobs = g_new0 (GmJob, 1);
+    jobs[0].in = g_strdup (files[0]);
+    jobs[0].out = g_strdup (files[1]);
+    jobs[0].report = g_strdup (report);
+    jobs[0].format = fmt;
+    jobs[0].settings = &settings;
+  }
+
+  if (ret == 0) {
+    install_signal_handlers ();
+    ret = run_jobs (jobs, n, outdir ? (guint) jobs_n : 1);
+  }
+
+  for (i = 0; i < n; i++) {
+    gm_job_clear (&jobs[i]);
+    g_free (jobs[i].in);
+    g_free (jobs[i].out);
+    g_free (jobs[i].report);
+  }
+  g_free (jobs);
   g_strfreev (files);
+  g_free (preset);
+  g_free (report);
+  g_free (outdir);
+  g_free (format);
   gst_deinit ();
   return ret;
 }
