@@ -557,7 +557,14 @@ centre_gain (MstBiquad * c, unsigned n, const Grid * g)
 {
   double rmin = INFINITY, rmax = 0.0, over = 0.0, k2, h2[GRID_MAX];
   int i;
+  unsigned k;
 
+  /* a factorisation that failed numerically: fmin and fmax below would
+   * skip its NaN responses */
+  for (k = 0; k < n; k++)
+    if (!isfinite (c[k].b0) || !isfinite (c[k].b1) || !isfinite (c[k].b2)
+        || !isfinite (c[k].a1) || !isfinite (c[k].a2))
+      return INFINITY;
   for (i = 0; i < g->n; i++) {
     double r;
     if (!g->scored[i])
@@ -571,7 +578,12 @@ centre_gain (MstBiquad * c, unsigned n, const Grid * g)
   }
   if (!(rmin > 0.0) || !isfinite (rmax))
     return INFINITY;
-  k2 = 1.0 / sqrt (rmin * rmax);
+  /* in logs: rmin * rmax underflows to 0 for a cut filter far above
+   * Nyquist (every scored point deep in the stop band), and an infinite
+   * k2 times a zero coefficient is NaN */
+  k2 = exp (-0.5 * (log (rmin) + log (rmax)));
+  if (!isfinite (k2))
+    return INFINITY;
   for (i = 0; i < g->n; i++)
     if (g->scored[i] && g->t2[i] < FIT_FLOOR)
       over = fmax (over, log (h2[i] * k2 / FIT_FLOOR));

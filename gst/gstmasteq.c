@@ -546,7 +546,29 @@ gst_masteq_stop (GstBaseTransform * trans)
   GstMasteq *self = GST_MASTEQ (trans);
 
   g_clear_pointer (&self->eq, mst_eq_free);
+  self->nonfinite_warned = FALSE;
   return TRUE;
+}
+
+/* TRUE when n samples hold an Inf or NaN (x - x is 0 only when x is
+ * finite). */
+static gboolean
+has_nonfinite (gconstpointer data, gsize n, gboolean f64)
+{
+  gsize i;
+
+  if (f64) {
+    const gdouble *x = data;
+    for (i = 0; i < n; i++)
+      if (x[i] - x[i] != 0.0)
+        return TRUE;
+  } else {
+    const gfloat *x = data;
+    for (i = 0; i < n; i++)
+      if (x[i] - x[i] != 0.0f)
+        return TRUE;
+  }
+  return FALSE;
 }
 
 static void
@@ -587,6 +609,14 @@ gst_masteq_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
     return GST_FLOW_ERROR;
   frames = map.size / GST_AUDIO_INFO_BPF (&filter->info);
+  /* the filters replace Inf/NaN by 0: say so once (scanned until then) */
+  if (G_UNLIKELY (!self->nonfinite_warned) && has_nonfinite (map.data,
+          frames * GST_AUDIO_INFO_CHANNELS (&filter->info),
+          GST_AUDIO_INFO_FORMAT (&filter->info) == GST_AUDIO_FORMAT_F64)) {
+    self->nonfinite_warned = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, (NULL),
+        ("input contains Inf or NaN samples; they are replaced by 0"));
+  }
   if (GST_AUDIO_INFO_FORMAT (&filter->info) == GST_AUDIO_FORMAT_F64)
     mst_eq_process_f64 (self->eq, (gdouble *) map.data, frames);
   else

@@ -47,6 +47,8 @@ G_DECLARE_FINAL_TYPE (GstMasteq, gst_masteq, GST, MASTEQ, GstAudioFilter)
        /* streaming state */
        MstEq *eq;
        gdouble auto_gain_db;    /* last applied, for the read-only property */
+       gboolean nonfinite_warned;       /* Inf/NaN input reported (once
+                                         * between start and stop) */
      };
 
 GST_ELEMENT_REGISTER_DECLARE (masteq);

@@ -900,6 +900,7 @@ gst_mastercomp_stop (GstBaseTransform * trans)
   self->comp = NULL;
   self->latency = 0;
   self->ts_base = GST_CLOCK_TIME_NONE;
+  self->nonfinite_warned = FALSE;
   return TRUE;
 }
 
@@ -1043,9 +1044,15 @@ gst_mastercomp_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gst_buffer_unmap (buf, &map);
 
   bad = mst_compressor_take_nonfinite (self->comp);
-  if (G_UNLIKELY (bad))
+  if (G_UNLIKELY (bad)) {
     GST_WARNING_OBJECT (self, "%" G_GUINT64_FORMAT " Inf/NaN input samples "
         "replaced by 0", bad);
+    if (!self->nonfinite_warned) {
+      self->nonfinite_warned = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, (NULL),
+          ("input contains Inf or NaN samples; they are replaced by 0"));
+    }
+  }
   self->frames_in += frames;
 
   if (self->latency == 0)

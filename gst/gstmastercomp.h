@@ -120,7 +120,9 @@ struct _GstMastercomp
    *  interval_frames frames per message, num_frames counted so far,
    *                  msg_start input frame (since ts_base) of the
    *                  message interval;
-   *  gr[]            largest gain reduction per band in the interval. */
+   *  gr[]            largest gain reduction per band in the interval;
+   *  nonfinite_warned  the bus warning about Inf/NaN input was posted
+   *                  (once between start and stop). */
   GstMastercompSettings cur;
   GstMastercompBandSettings cur_band[MST_COMP_BANDS_MAX];
   MstCompressor *comp;
@@ -132,6 +134,7 @@ struct _GstMastercomp
   guint64 frames_in, frames_out;
   guint64 interval_frames, num_frames, msg_start;
   gdouble gr[MST_COMP_BANDS_MAX];
+  gboolean nonfinite_warned;
 };
 
 struct _GstMastercompClass

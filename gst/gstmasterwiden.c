@@ -572,6 +572,7 @@ gst_master_widen_stop (GstBaseTransform * trans)
     self->st = NULL;
   }
   self->rate = 0;
+  self->nonfinite_warned = FALSE;
   GST_OBJECT_LOCK (self);
   self->refused_channels = 0;
   GST_OBJECT_UNLOCK (self);
@@ -694,6 +695,27 @@ gst_master_widen_before_transform (GstBaseTransform * trans, GstBuffer * buf)
   gst_master_widen_update_passthrough (self);
 }
 
+/* TRUE when n samples hold an Inf or NaN (x - x is 0 only when x is
+ * finite). */
+static gboolean
+has_nonfinite (gconstpointer data, gsize n, gboolean f64)
+{
+  gsize i;
+
+  if (f64) {
+    const gdouble *x = data;
+    for (i = 0; i < n; i++)
+      if (x[i] - x[i] != 0.0)
+        return TRUE;
+  } else {
+    const gfloat *x = data;
+    for (i = 0; i < n; i++)
+      if (x[i] - x[i] != 0.0f)
+        return TRUE;
+  }
+  return FALSE;
+}
+
 static GstFlowReturn
 gst_master_widen_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -735,6 +757,13 @@ gst_master_widen_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     else
       mst_stereo_observe_f32 (self->st, (const gfloat *) map.data, frames);
   } else {
+    /* the imager replaces Inf/NaN by 0: say so once */
+    if (G_UNLIKELY (!self->nonfinite_warned) && has_nonfinite (map.data,
+            2 * frames, self->is_f64)) {
+      self->nonfinite_warned = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, (NULL),
+          ("input contains Inf or NaN samples; they are replaced by 0"));
+    }
     if (self->is_f64)
       mst_stereo_process_f64 (self->st, (gdouble *) map.data, frames);
     else

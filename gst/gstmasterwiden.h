@@ -67,7 +67,9 @@ struct _GstMasterWiden
    *                   DISCONT or first timestamped data (NONE until then);
    *  base_frames      frames from ts_base to the start of the current
    *                   interval (timestamps never drift);
-   *  num_frames       frames metered in the current interval. */
+   *  num_frames       frames metered in the current interval;
+   *  nonfinite_warned Inf/NaN input reported (once between start and
+   *                   stop; the input is scanned until then). */
   GstMasterWidenSettings cur;
   MstStereo *st;
   MstStereoMeter meter;
@@ -77,6 +79,7 @@ struct _GstMasterWiden
   GstClockTime ts_base;
   guint64 base_frames;
   guint64 num_frames;
+  gboolean nonfinite_warned;
 };
 
 struct _GstMasterWidenClass

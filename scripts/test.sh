@@ -7,6 +7,9 @@
 #   3. build/ benchmarks, shortened:              meson test --benchmark
 #   4. build-plainc/ (-Dorc=disabled -Dwerror=true): meson test
 #      (the kernels compiled as plain C)
+#   5. fuzz: scripts/fuzz.sh, every dsp module's libFuzzer target with
+#      ASan and UBSan for MST_FUZZ_SECONDS (default 20) seconds each in
+#      build-fuzz/ (clang), one result per target
 # and ends with one line "N passed, N failed" summed over the runs.  Exits
 # non-zero on any failure.  Idempotent.  Debian 12, as root (or with sudo).
 set -u
@@ -126,5 +129,25 @@ fi
 if build build-plainc -Dorc=disabled -Dwerror=true -Dtests=enabled; then
   suite "tests (-Dorc=disabled)" build-plainc testlog
 fi
+
+# fuzz SECONDS: scripts/fuzz.sh; one pass or fail per target, a failure
+# before the targets ran (clang, the build) counts once
+fuzz () {
+  t=$(now)
+  echo "== fuzz ($1 s each)"
+  flog=$(mktemp)
+  sh scripts/fuzz.sh "$1" 2>&1 | tee "$flog"
+  ok=$(grep -c '^fuzz fuzz-.*: ok' "$flog")
+  bad=$(grep -c '^fuzz fuzz-.*: FAILED' "$flog")
+  if grep -q '^FAILED:' "$flog" || [ $((ok + bad)) -eq 0 ]; then
+    bad=$((bad + 1))
+  fi
+  rm -f "$flog"
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  echo "== $ok passed, $bad failed (fuzz)"
+  say_time "fuzz ($1 s each)" "$t"
+}
+fuzz "${MST_FUZZ_SECONDS:-20}"
 
 finish
