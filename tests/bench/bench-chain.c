@@ -30,27 +30,11 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench-common.h"
 #include "synth.h"
 
 #define RATE 48000
 #define CHANNELS 2
-
-static gdouble
-now_s (void)
-{
-  return (gdouble) g_get_monotonic_time () / 1e6;
-}
-
-/* CPU seconds (user + system) of the waited-for children. */
-static gdouble
-children_cpu_s (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_CHILDREN, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 static void
 put_le (guint8 * p, guint32 v, guint n)
@@ -94,14 +78,14 @@ write_wav24 (const gchar * path, const gdouble * x, gsize frames)
 static gdouble
 run (const gchar * const *argv, gdouble * wall, gchar ** out)
 {
-  gdouble t0 = now_s (), c0 = children_cpu_s ();
+  gdouble t0 = bench_now_s (), c0 = bench_cpu_s (RUSAGE_CHILDREN);
   gchar *err = NULL;
   gint status = 0;
   gboolean ok;
 
   ok = g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
       NULL, out, &err, &status, NULL);
-  *wall = now_s () - t0;
+  *wall = bench_now_s () - t0;
   /* gst-master exits 4 when a target is missed: the timing still counts */
   if (!ok || !WIFEXITED (status) || (WEXITSTATUS (status) != 0
           && WEXITSTATUS (status) != 4)) {
@@ -110,7 +94,7 @@ run (const gchar * const *argv, gdouble * wall, gchar ** out)
     return -1.0;
   }
   g_free (err);
-  return children_cpu_s () - c0;
+  return bench_cpu_s (RUSAGE_CHILDREN) - c0;
 }
 
 static void
@@ -121,16 +105,6 @@ report (const gchar * name, gdouble seconds, gdouble cpu, gdouble wall)
   else
     g_print ("%-44s %6.0fx realtime (CPU; wall %5.0fx)\n", name,
         seconds / cpu, seconds / wall);
-}
-
-static gboolean
-have_element (const gchar * name)
-{
-  GstElementFactory *f = gst_element_factory_find (name);
-
-  if (f)
-    gst_object_unref (f);
-  return f != NULL;
 }
 
 int
@@ -215,9 +189,9 @@ main (int argc, char **argv)
   }
 
   /* (c) the LSP chain in gst-launch-1.0 */
-  if (!have_element ("lsp-plug-in-plugins-lv2-para-equalizer-x16-stereo")
-      || !have_element ("lsp-plug-in-plugins-lv2-compressor-stereo")
-      || !have_element ("lsp-plug-in-plugins-lv2-limiter-stereo")
+  if (!bench_have_element ("lsp-plug-in-plugins-lv2-para-equalizer-x16-stereo")
+      || !bench_have_element ("lsp-plug-in-plugins-lv2-compressor-stereo")
+      || !bench_have_element ("lsp-plug-in-plugins-lv2-limiter-stereo")
       || !g_find_program_in_path ("gst-launch-1.0")) {
     g_print ("%-44s peer not available, skipped\n", "LSP chain");
   } else {

@@ -28,28 +28,13 @@
 #include <string.h>
 
 #include "truepeak.h"
+#include "bench-common.h"
 #include "synth.h"
 
 #define RATE 48000
 #define CHANNELS 2
 #define TARGET -14.0
 #define LIMIT -1.0
-
-static gdouble
-now_s (void)
-{
-  return (gdouble) g_get_monotonic_time () / 1e6;
-}
-
-static gdouble
-cpu_s (int who)
-{
-  struct rusage ru;
-
-  getrusage (who, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 static gdouble last_wall;
 
@@ -69,13 +54,13 @@ run_pipeline (const gchar * desc)
     return -1.0;
   }
   bus = gst_element_get_bus (p);
-  t0 = now_s ();
-  c0 = cpu_s (RUSAGE_SELF);
+  t0 = bench_now_s ();
+  c0 = bench_cpu_s (RUSAGE_SELF);
   gst_element_set_state (p, GST_STATE_PLAYING);
   m = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t = cpu_s (RUSAGE_SELF) - c0;
-  last_wall = now_s () - t0;
+  t = bench_cpu_s (RUSAGE_SELF) - c0;
+  last_wall = bench_now_s () - t0;
   if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
     GError *e = NULL;
     gst_message_parse_error (m, &e, NULL);
@@ -96,12 +81,12 @@ static gdouble
 run_command (const gchar * cmd, gchar ** stderr_out)
 {
   gint status = -1;
-  gdouble t0 = now_s (), c0 = cpu_s (RUSAGE_CHILDREN), t = -1.0;
+  gdouble t0 = bench_now_s (), c0 = bench_cpu_s (RUSAGE_CHILDREN), t = -1.0;
 
   if (g_spawn_command_line_sync (cmd, NULL, stderr_out, &status, NULL)
       && status == 0)
-    t = cpu_s (RUSAGE_CHILDREN) - c0;
-  last_wall = now_s () - t0;
+    t = bench_cpu_s (RUSAGE_CHILDREN) - c0;
+  last_wall = bench_now_s () - t0;
   return t;
 }
 

@@ -36,6 +36,7 @@
 
 #include "loudness.h"
 #include "truepeak.h"
+#include "bench-common.h"
 #include "synth.h"
 
 #define RATE 48000
@@ -77,29 +78,6 @@ elapsed (const Stamp * a, Result * r)
   stamp (&b);
   r->cpu_s = b.cpu - a->cpu;
   r->wall_s = (b.wall - a->wall) * 1e-6;
-}
-
-/* 48 kHz stereo F32 programme, peak -1 dBFS.  Synthesised in double, then
- * narrowed in place (the float array reuses the front of the double one:
- * float i is written after double i, and after every double it overlaps,
- * was read). */
-static gfloat *
-synthesise (gsize frames)
-{
-  gsize i, n = frames * CHANNELS;
-  gdouble *x = g_try_new (gdouble, n);
-  gfloat *f;
-
-  if (!x || mst_synth_music_f64 (x, frames, CHANNELS, RATE, -1.0, SEED)) {
-    g_free (x);
-    return NULL;
-  }
-  for (i = 0; i < n; i++) {
-    gfloat v = (gfloat) x[i];
-    memcpy ((guint8 *) x + i * sizeof (gfloat), &v, sizeof (v));
-  }
-  f = g_try_realloc (x, n * sizeof (gfloat));
-  return f ? f : (gfloat *) x;
 }
 
 /* (a) the element in a GstHarness */
@@ -276,7 +254,7 @@ main (int argc, char **argv)
       "(-Dorc=disabled)",
       orc_code ? ", ORC_CODE=" : "", orc_code ? orc_code : "");
 
-  x = synthesise (frames);
+  x = bench_music_f32 (frames, CHANNELS, RATE, SEED);
   if (!x) {
     g_printerr ("bench-loudnorm: cannot synthesise %u s (out of memory)\n",
         seconds);

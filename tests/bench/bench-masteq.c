@@ -17,6 +17,7 @@
 #include <time.h>
 #include <sys/resource.h>
 
+#include "bench-common.h"
 #include "synth.h"
 
 #define RATE 48000
@@ -38,17 +39,6 @@ cpu_seconds (void)
 
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-/* CPU time of the waited-for child processes (ffmpeg). */
-static double
-children_cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_CHILDREN, &ru);
-  return ru.ru_utime.tv_sec + 1e-6 * ru.ru_utime.tv_usec +
-      ru.ru_stime.tv_sec + 1e-6 * ru.ru_stime.tv_usec;
 }
 
 static double
@@ -90,16 +80,6 @@ time_element (const gchar * desc)
   return seconds / (t1 - t0);
 }
 
-static gboolean
-have_element (const gchar * name)
-{
-  GstElementFactory *f = gst_element_factory_find (name);
-
-  if (f)
-    gst_object_unref (f);
-  return f != NULL;
-}
-
 static void
 report (const gchar * what, double x)
 {
@@ -122,9 +102,9 @@ time_ffmpeg (const gchar * raw, const gchar * filters)
       "-threads 1 -filter_threads 1 -stream_loop %d -f f32le -ar 48000 "
       "-ac 2 -i '%s' -af '%s' -f null - >/dev/null 2>&1", loops - 1, raw,
       filters);
-  t0 = children_cpu_seconds ();
+  t0 = bench_cpu_s (RUSAGE_CHILDREN);
   rc = system (cmd);
-  t1 = children_cpu_seconds ();
+  t1 = bench_cpu_s (RUSAGE_CHILDREN);
   g_free (cmd);
   if (rc != 0)
     return -1.0;
@@ -168,7 +148,7 @@ main (int argc, char **argv)
       "band4::type=peak band4::freq=12000 band4::gain=1");
   report ("masteq (5 peaks, one mid, one side)", x);
 
-  if (have_element ("equalizer-nbands")) {
+  if (bench_have_element ("equalizer-nbands")) {
     x = time_element ("equalizer-nbands num-bands=5 "
         "band0::freq=60 band0::gain=1 band1::freq=250 band1::gain=-1 "
         "band2::freq=1000 band2::gain=1 band3::freq=4000 band3::gain=-1 "
@@ -178,7 +158,7 @@ main (int argc, char **argv)
   }
   report ("equalizer-nbands (5 bands)", x);
 
-  if (have_element ("lsp-plug-in-plugins-lv2-para-equalizer-x16-stereo")) {
+  if (bench_have_element ("lsp-plug-in-plugins-lv2-para-equalizer-x16-stereo")) {
     x = time_element ("lsp-plug-in-plugins-lv2-para-equalizer-x16-stereo "
         "enabled=true ft-0=1 f-0=60 g-0=1.122 q-0=0.7 "
         "ft-1=1 f-1=250 g-1=0.891 q-1=0.7 ft-2=1 f-2=1000 g-2=1.122 q-2=0.7 "

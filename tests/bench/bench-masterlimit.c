@@ -40,30 +40,13 @@
 #include "limiter.h"
 #include "truepeak.h"
 #include "refpeak.h"
+#include "bench-common.h"
 #include "synth.h"
 
 #define RATE 48000
 #define CHANNELS 2
 #define CEILING_DB -1.0
 #define REF_SECONDS 60
-
-static gdouble
-now_s (void)
-{
-  return (gdouble) g_get_monotonic_time () / 1e6;
-}
-
-/* CPU seconds (user + system) of this process (all its threads) or of
- * its waited-for children. */
-static gdouble
-cpu_s (int who)
-{
-  struct rusage ru;
-
-  getrusage (who, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 static gdouble last_wall;
 
@@ -83,13 +66,13 @@ run_pipeline (const gchar * desc)
     return -1.0;
   }
   bus = gst_element_get_bus (p);
-  t0 = now_s ();
-  c0 = cpu_s (RUSAGE_SELF);
+  t0 = bench_now_s ();
+  c0 = bench_cpu_s (RUSAGE_SELF);
   gst_element_set_state (p, GST_STATE_PLAYING);
   m = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t = cpu_s (RUSAGE_SELF) - c0;
-  last_wall = now_s () - t0;
+  t = bench_cpu_s (RUSAGE_SELF) - c0;
+  last_wall = bench_now_s () - t0;
   if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
     GError *e = NULL;
     gst_message_parse_error (m, &e, NULL);
@@ -177,12 +160,12 @@ main (int argc, char **argv)
   lim = mst_limiter_new (RATE, CHANNELS, 5.0);
   mst_limiter_set_ceiling (lim, CEILING_DB);
   {
-    gdouble t0 = now_s (), c0 = cpu_s (RUSAGE_SELF);
+    gdouble t0 = bench_now_s (), c0 = bench_cpu_s (RUSAGE_SELF);
     for (i = 0; i < frames; i += 4096)
       mst_limiter_process_f32 (lim, xf + i * CHANNELS, xf + i * CHANNELS,
           MIN (4096, frames - i));
-    wall = cpu_s (RUSAGE_SELF) - c0;
-    last_wall = now_s () - t0;
+    wall = bench_cpu_s (RUSAGE_SELF) - c0;
+    last_wall = bench_now_s () - t0;
   }
   mst_limiter_free (lim);
   g_print ("%-32s %6.0fx realtime (CPU; wall %5.0fx)\n",
@@ -218,13 +201,13 @@ main (int argc, char **argv)
         "release=150:level=disabled -f f32le %s", ffmpeg, in,
         pow (10.0, CEILING_DB / 20.0), out);
     gint status = -1;
-    gdouble t0 = now_s (), c0 = cpu_s (RUSAGE_CHILDREN);
+    gdouble t0 = bench_now_s (), c0 = bench_cpu_s (RUSAGE_CHILDREN);
     if (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) &&
         status == 0)
-      wall = cpu_s (RUSAGE_CHILDREN) - c0;
+      wall = bench_cpu_s (RUSAGE_CHILDREN) - c0;
     else
       wall = -1.0;
-    last_wall = now_s () - t0;
+    last_wall = bench_now_s () - t0;
     report ("ffmpeg alimiter (sample peak)", secs, wall, out);
     g_free (cmd);
     g_free (ffmpeg);

@@ -33,48 +33,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench-common.h"
 #include "synth.h"
 
 #define RATE 48000
 #define CHANNELS 2
 #define BLOCK 4096
 #define SEED 1
-
-static gdouble
-thread_cpu (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static gdouble
-children_cpu (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_CHILDREN, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
-
-static gfloat *
-synthesise (gsize frames)
-{
-  gsize n = frames * CHANNELS;
-  gdouble *x = g_try_new (gdouble, n);
-  gfloat *f = g_try_new (gfloat, n);
-
-  if (!x || !f || mst_synth_music_f64 (x, frames, CHANNELS, RATE, -1.0, SEED)) {
-    g_free (x);
-    g_free (f);
-    return NULL;
-  }
-  mst_synth_to_f32 (f, x, n);
-  g_free (x);
-  return f;
-}
 
 /* CPU seconds for the launch line over the samples, or < 0 when the
  * element cannot be made. */
@@ -99,7 +64,7 @@ run_harness (const gchar * launch, const gfloat * x, gsize frames)
       "layout=(string)interleaved, rate=(int)48000, channels=(int)2, "
       "channel-mask=(bitmask)0x3");
 
-  t0 = thread_cpu ();
+  t0 = bench_thread_cpu_s ();
   for (done = 0; done < frames; done += BLOCK) {
     gsize n = MIN (BLOCK, frames - done);
     gsize bytes = n * CHANNELS * sizeof (gfloat);
@@ -118,7 +83,7 @@ run_harness (const gchar * launch, const gfloat * x, gsize frames)
       gst_buffer_unref (out);
   }
   gst_harness_push_event (h, gst_event_new_eos ());
-  t = thread_cpu () - t0;
+  t = bench_thread_cpu_s () - t0;
   gst_harness_teardown (h);
   g_free (copy);
   return t;
@@ -133,13 +98,13 @@ run_ffmpeg (const gchar * ffmpeg, const gchar * file, const gchar * af)
     "-af", af, "-f", "null", "-", NULL
   };
   gint status = 0;
-  gdouble t0 = children_cpu ();
+  gdouble t0 = bench_cpu_s (RUSAGE_CHILDREN);
 
   if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL,
           NULL, NULL, NULL, &status, NULL) || !g_spawn_check_wait_status
       (status, NULL))
     return -1.0;
-  return children_cpu () - t0;
+  return bench_cpu_s (RUSAGE_CHILDREN) - t0;
 }
 
 static void
@@ -163,7 +128,7 @@ main (int argc, char **argv)
   gchar *ffmpeg;
 
   gst_init (&argc, &argv);
-  x = synthesise (frames);
+  x = bench_music_f32 (frames, CHANNELS, RATE, SEED);
   if (!x) {
     fprintf (stderr, "cannot synthesise the programme\n");
     return 1;

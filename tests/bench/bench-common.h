@@ -1,0 +1,21 @@
+/* gst-mastering benchmarks: the helpers every benchmark shares. */
+#ifndef MST_BENCH_COMMON_H
+#define MST_BENCH_COMMON_H
+
+#include <glib.h>
+#include <sys/resource.h>
+
+/* Wall clock, seconds (monotonic). */
+gdouble bench_now_s (void);
+/* CPU seconds (user + system) of RUSAGE_SELF or RUSAGE_CHILDREN. */
+gdouble bench_cpu_s (int who);
+/* CPU seconds of the calling thread. */
+gdouble bench_thread_cpu_s (void);
+/* Whether GStreamer has an element factory of that name. */
+gboolean bench_have_element (const gchar * name);
+/* The music-like programme of tools/synth.h (sample peak -1 dBFS) as
+ * interleaved F32; NULL when out of memory.  Free with g_free (). */
+gfloat *bench_music_f32 (gsize frames, guint channels, guint rate,
+    guint64 seed);
+
+#endif /* MST_BENCH_COMMON_H */
