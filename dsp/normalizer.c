@@ -21,7 +21,9 @@
  *  hop               frames per gain update (10 ms, at least 1);
  *  hop_left          frames still to come in the current hop;
  *  delay             lookahead in frames (delay line length);
- *  dl, dl_pos        the delay line (interleaved double), write position;
+ *  dl, dl_pos        the delay line (interleaved, in the format being
+ *                    processed: float or double), write position;
+ *  dl_f64            the format the delay line holds;
  *  meter             BS.1770 meter on the input (momentary per hop);
  *  blk, nblk, blk_pos  momentary energies (0 = gated out by -70 LUFS) of
  *                    the last nblk hops: 3 s before the output position
@@ -46,8 +48,9 @@ struct MstNormalizer
 {
   unsigned rate, channels;
   size_t hop, hop_left, delay;
-  double *dl;
+  void *dl;
   size_t dl_pos;
+  int dl_f64;
   MstLoudness *meter;
   double *blk;
   size_t nblk, blk_pos;
@@ -126,6 +129,7 @@ mst_normalizer_reset (MstNormalizer * n)
   memset (n->dl, 0, n->delay * n->channels * sizeof (double));
   memset (n->blk, 0, n->nblk * sizeof (double));
   n->dl_pos = 0;
+  n->dl_f64 = 0;
   n->blk_pos = 0;
   n->hop_left = n->hop;
   n->long_e = n->long_n = 0.0;
@@ -259,16 +263,46 @@ end_of_hop (MstNormalizer * n)
   n->g1 += d;
 }
 
-#define DEFINE_PROCESS(suffix, type, add, limit)                              \
+/* Sum of squares with four partial sums (independent additions, so the
+ * loop is not bound by the latency of one). */
+#define DEFINE_SUMSQ(suffix, type)                                            \
+static double                                                                 \
+sumsq_##suffix (const type * x, size_t n)                                     \
+{                                                                             \
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                              \
+  size_t j = 0;                                                               \
+                                                                              \
+  for (; j + 4 <= n; j += 4) {                                                \
+    s0 += (double) x[j] * x[j];                                               \
+    s1 += (double) x[j + 1] * x[j + 1];                                       \
+    s2 += (double) x[j + 2] * x[j + 2];                                       \
+    s3 += (double) x[j + 3] * x[j + 3];                                       \
+  }                                                                           \
+  for (; j < n; j++)                                                          \
+    s0 += (double) x[j] * x[j];                                               \
+  return (s0 + s1) + (s2 + s3);                                               \
+}
+
+DEFINE_SUMSQ (f32, float);
+DEFINE_SUMSQ (f64, double);
+
+/* The delay line holds the input in its own format (a float holds a
+ * float sample exactly, so the output is the same as with doubles). */
+#define DEFINE_PROCESS(suffix, type, add, limit, is_f64)                      \
 void                                                                          \
 mst_normalizer_process_##suffix (MstNormalizer * n, const type * in,          \
     type * out, size_t frames)                                                \
 {                                                                             \
   unsigned ch = n->channels, c;                                               \
-  type *start = out;                                                          \
-  size_t total = frames, j;                                                   \
-  double e_pre = 0.0, e_post = 0.0, dec;                                      \
+  type *start = out, *dl = (type *) n->dl;                                    \
+  size_t total = frames;                                                      \
+  double e_pre, e_post, dec;                                                  \
                                                                               \
+  if (n->dl_f64 != is_f64) {                                                  \
+    /* format change: the line restarts from silence */                      \
+    memset (n->dl, 0, n->delay * ch * sizeof (double));                       \
+    n->dl_f64 = is_f64;                                                       \
+  }                                                                           \
   while (frames > 0) {                                                        \
     size_t k = frames < n->hop_left ? frames : n->hop_left, i;                \
     double a0 = mst_db_to_lin (n->g0), a1 = mst_db_to_lin (n->g1);            \
@@ -279,13 +313,21 @@ mst_normalizer_process_##suffix (MstNormalizer * n, const type * in,          \
     else                                                                      \
       mst_loudness_add_silence (n->meter, k);                                 \
     for (i = 0; i < k; i++) {                                                 \
-      double *d = n->dl + n->dl_pos * ch;                                     \
+      type *d = dl + n->dl_pos * ch;                                          \
       double t = (pos + i + 1) * inv, a = a0 + (a1 - a0) * t;                 \
                                                                               \
-      for (c = 0; c < ch; c++) {                                              \
-        double x = in ? (double) in[i * ch + c] : 0.0;                        \
-        out[i * ch + c] = (type) (d[c] * a);                                  \
-        d[c] = x;                                                             \
+      if (ch == 2) {                                                          \
+        type x0 = in ? in[2 * i] : 0, x1 = in ? in[2 * i + 1] : 0;            \
+        out[2 * i] = (type) (d[0] * a);                                       \
+        out[2 * i + 1] = (type) (d[1] * a);                                   \
+        d[0] = x0;                                                            \
+        d[1] = x1;                                                            \
+      } else {                                                                \
+        for (c = 0; c < ch; c++) {                                            \
+          type x = in ? in[i * ch + c] : 0;                                   \
+          out[i * ch + c] = (type) (d[c] * a);                                \
+          d[c] = x;                                                           \
+        }                                                                     \
       }                                                                       \
       if (++n->dl_pos == n->delay)                                            \
         n->dl_pos = 0;                                                        \
@@ -302,11 +344,9 @@ mst_normalizer_process_##suffix (MstNormalizer * n, const type * in,          \
     out += k * ch;                                                            \
     frames -= k;                                                              \
   }                                                                           \
-  for (j = 0; j < total * ch; j++)                                            \
-    e_pre += (double) start[j] * start[j];                                    \
+  e_pre = sumsq_##suffix (start, total * ch);                                 \
   limit (n->lim, start, start, total);                                        \
-  for (j = 0; j < total * ch; j++)                                            \
-    e_post += (double) start[j] * start[j];                                   \
+  e_post = sumsq_##suffix (start, total * ch);                                \
   if (isfinite (e_pre) && isfinite (e_post)) {                                \
     dec = exp (-(double) total / n->rate / LONG_MEMORY_S);                    \
     n->pre_e = n->pre_e * dec + e_pre;                                        \
@@ -314,8 +354,8 @@ mst_normalizer_process_##suffix (MstNormalizer * n, const type * in,          \
   }                                                                           \
 }
 
-DEFINE_PROCESS (f32, float, mst_loudness_add_f32, mst_limiter_process_f32);
-DEFINE_PROCESS (f64, double, mst_loudness_add_f64, mst_limiter_process_f64);
+DEFINE_PROCESS (f32, float, mst_loudness_add_f32, mst_limiter_process_f32, 0);
+DEFINE_PROCESS (f64, double, mst_loudness_add_f64, mst_limiter_process_f64, 1);
 
 void
 mst_gain_apply_f32 (const float *in, float *out, size_t n, double gain)

@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "biquad.h"
 #include "kweight.h"
@@ -85,6 +86,76 @@ GST_START_TEST (test_kweight_bs1770_coefficients)
 
   fail_unless_equals_int (mst_kweight_design (&k, 7999), MST_ERR_INVAL);
   fail_unless_equals_int (mst_kweight_design (&k, 384001), MST_ERR_INVAL);
+}
+
+GST_END_TEST;
+
+/* The interleaved-stereo K-weighting (vectorised where the build allows)
+ * gives bit for bit what the generic two-channel loop gives: the same
+ * signal as channels 0-1 and 2-3 of a four-channel stream, F32 and F64,
+ * in odd-sized chunks so the state carries across calls. */
+GST_START_TEST (test_kweight_stereo_exact)
+{
+  const size_t frames = 48000;
+  static const size_t chunks[] = { 1, 7, 480, 4099 };
+  MstKWeight k;
+  float *s32 = malloc (frames * 2 * sizeof (float));
+  float *q32 = malloc (frames * 4 * sizeof (float));
+  double *s64 = malloc (frames * 2 * sizeof (double));
+  double *q64 = malloc (frames * 4 * sizeof (double));
+  unsigned f64, c;
+  size_t i;
+  GRand *rand = g_rand_new_with_seed (1770);
+
+  fail_unless_equals_int (mst_kweight_design (&k, 44100), MST_OK);
+  for (i = 0; i < frames * 2; i++) {
+    /* noise plus a loud low tone (the high-pass state matters) */
+    double v = g_rand_double_range (rand, -0.5, 0.5)
+        + 0.4 * sin (2.0 * M_PI * 31.0 * (double) (i / 2) / 44100.0 + i % 2);
+    s32[i] = (float) v;
+    s64[i] = v;
+  }
+  for (i = 0; i < frames; i++)
+    for (c = 0; c < 4; c++) {
+      q32[4 * i + c] = s32[2 * i + c % 2];
+      q64[4 * i + c] = s64[2 * i + c % 2];
+    }
+  for (f64 = 0; f64 < 2; f64++) {
+    MstBiquadState st2[2 * MST_KWEIGHT_STATES], st4[4 * MST_KWEIGHT_STATES];
+    double sum2[2] = { 0.0, 0.0 }, sum4[4] = { 0.0, 0.0, 0.0, 0.0 };
+    size_t pos = 0, n = 0;
+
+    memset (st2, 0, sizeof (st2));
+    memset (st4, 0, sizeof (st4));
+    while (pos < frames) {
+      size_t len = chunks[n++ % G_N_ELEMENTS (chunks)];
+
+      len = MIN (len, frames - pos);
+      if (f64) {
+        mst_kweight_energy_f64 (&k, st2, s64 + 2 * pos, len, 2, sum2);
+        mst_kweight_energy_f64 (&k, st4, q64 + 4 * pos, len, 4, sum4);
+      } else {
+        mst_kweight_energy_f32 (&k, st2, s32 + 2 * pos, len, 2, sum2);
+        mst_kweight_energy_f32 (&k, st4, q32 + 4 * pos, len, 4, sum4);
+      }
+      pos += len;
+    }
+    for (c = 0; c < 2; c++) {
+      fail_unless (sum2[c] > 0.0, "f64 %u channel %u: sum %g", f64, c, sum2[c]);
+      fail_unless (sum2[c] == sum4[c] && sum2[c] == sum4[c + 2],
+          "f64 %u channel %u: stereo %.17g, generic %.17g / %.17g", f64, c,
+          sum2[c], sum4[c], sum4[c + 2]);
+      fail_unless (memcmp (&st2[c * MST_KWEIGHT_STATES],
+              &st4[c * MST_KWEIGHT_STATES],
+              MST_KWEIGHT_STATES * sizeof (MstBiquadState)) == 0,
+          "f64 %u channel %u: filter states differ", f64, c);
+    }
+  }
+  g_rand_free (rand);
+  free (s32);
+  free (q32);
+  free (s64);
+  free (q64);
 }
 
 GST_END_TEST;
@@ -580,6 +651,7 @@ loudness_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_kweight_bs1770_coefficients);
   tcase_add_test (tc, test_kweight_response);
+  tcase_add_test (tc, test_kweight_stereo_exact);
   tcase_add_test (tc, test_biquad);
   tcase_add_test (tc, test_silence_and_reset);
   tcase_add_test (tc, test_channel_weights);
