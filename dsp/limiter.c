@@ -29,6 +29,13 @@
  * modulation itself; tests/dsp/test-limiter.c measures the result against
  * an independent 16x meter.
  *
+ * A block is detected in passes: the oversampler writes the points of the
+ * whole block after those of the previous LIM_ENV_DLY frames (kept as
+ * history), the raw peak of every frame (largest |point|) is an integer
+ * max over the IEEE bit patterns (ORC), the near-Nyquist bound runs as one
+ * recursion per channel, and the fit is computed only for the frames
+ * whose raw peak plus bound can reach the ceiling.
+ *
  * Gain computer (per linked group, or per channel when link < 1)
  * --------------------------------------------------------------
  *   r[t]  = min (1, ceiling / peak[t])
@@ -43,13 +50,67 @@
  * auto release (a sustained bass keeps a constant gain instead of being
  * modulated at twice its frequency).  The sliding minimum is a monotone
  * deque (amortised O(1)); the moving average keeps a count of nonzero
- * terms, so once the window holds no reduction s is exactly 1.0.
+ * terms, so once the window holds no reduction s is exactly 1.0.  A block
+ * of r = 1 that finds the gain computer idle (no reduction anywhere in its
+ * windows, g = 1) only advances its clocks.
  *
  * Release: fixed, g += a (s - g) with a from `release`; auto, a fast
  * release (release / 4) while g is below the recent average gain (a short
  * transient dipped deeper than the programme needs) and a slow one
  * (2 release) from there on, the average being a one-pole of g over
  * 4 release.  g snaps to exactly 1.0 when within LIM_SNAP of it.
+ *
+ * Extreme input
+ * -------------
+ * The ceiling holds for any finite input up to FLT_MAX after the input
+ * gain (F64 beyond the float range is clamped to +-FLT_MAX, the range of
+ * the detector; F32 gain overflow likewise).  What keeps it there:
+ *  - s = 1 - mean (1 - m) carries an absolute rounding error of up to
+ *    about N ulp of 1.0 (the terms and their running sum are near 1), which
+ *    is no longer small against a gain of 1e-10 (1e10 samples): the gain
+ *    came out 0.15 dB too high at 384 kHz, and its jitter made steps
+ *    whose interpolated overshoot broke through.  Below LIM_DEEP
+ *    (-140 dB, where that error stays below 2e-5 of s; full-scale input
+ *    at the largest input gain and lowest ceiling needs about -70 dB) s
+ *    is the mean of the terms m themselves, whose running sum is summed
+ *    afresh whenever its accumulated rounding could exceed 2^-30 of it
+ *    (after a large term left; O(N), at most once per window).  Above
+ *    LIM_DEEP nothing changes.
+ *  - the interpolator overflows near FLT_MAX (Inf, or NaN from Inf - Inf):
+ *    the integer max ranks Inf and NaN above every finite point, and such
+ *    a frame's peak is +Inf, its required gain 0 (and m = 0 makes the mean
+ *    exactly 0).
+ *  - the near-Nyquist bound's running sums are re-summed every
+ *    LIM_HF_LEN steps; a value of LIM_HF_BIG or more would leave a
+ *    rounding residue of its size in them when it leaves the window, so
+ *    for 2 LIM_HF_LEN steps after one enters they are re-summed at every
+ *    step.
+ * The statistics saturate at FLT_MAX, and the output peak estimate is per
+ * channel when the gains are (it multiplied the loudest channel's peak by
+ * the largest gain, that of a quiet channel).
+ *
+ * Speed
+ * -----
+ * Most blocks of a programme are quiet: raw peak + a bound of the HF term
+ * (max |x| over its window, through the raw peaks, which include the
+ * samples) stays under the fit threshold.  Such a block needs no fit and
+ * no HF values, only the HF state after it, which depends on its last 64
+ * frames alone (the running sums restart from exact re-sums every
+ * LIM_HF_LEN steps).  Likewise a gain computer with no reduction left in
+ * its windows only releases g (and moves avg) over a block of r = 1.  All
+ * of it is exact: the output is bit for bit that of the plain per-frame
+ * recursions.
+ *
+ * Detector only / envelope mode
+ * -----------------------------
+ * mst_limiter_detect_* runs the detector alone (on its own step counter)
+ * and returns the linked envelope, with the fit computed at every frame
+ * (the fit depends on the ceiling, the envelope may be reused at any gain
+ * and ceiling).  mst_limiter_process_env_* replaces the detector by
+ * env * env_scale: the envelope of a linear detector scales with its
+ * input, up to float rounding, which the margin covers.  The detector
+ * then skips those frames, so a following mst_limiter_process_* first
+ * refills it from the delay line (as switching true peak on does).
  */
 #include "limiter.h"
 
@@ -79,20 +140,40 @@
 #define LIM_DET_DELAY (2 * LIM_HF_LEN - 1)
 #define LIM_TP_DELAY 16         /* the oversampler's own delay (32 taps) */
 #define LIM_ENV_DLY (LIM_DET_DELAY - LIM_TP_DELAY)
+/* Oversampled points kept from the previous block: those of the last
+ * LIM_ENV_DLY frames and the two before them (a fit's left neighbours). */
+#define LIM_OS_HIST (LIM_FACTOR * LIM_ENV_DLY + 2)
 #define LIM_SNAP 1e-6           /* release snaps to 1.0 within this */
 /* Largest peak between two 4x points relative to the larger point, for
  * any tone below fs / 2: 1 / cos (pi / 8). */
 #define LIM_FIT_MAX 1.0824
 #define LIM_COS_MIN 0.70710678  /* cos (pi / 4): the 4x phase step at fs/2 */
+/* Below this average gain (-140 dB) the average is taken over the terms
+ * m themselves (see "Extreme input"). */
+#define LIM_DEEP 1e-7
+/* HF bound: |x| from which the running sums are re-summed every step. */
+#define LIM_HF_BIG 1048576.0
+
+/* Which call fed the detector last (see "Detector only"). */
+enum
+{
+  LIM_MODE_PROCESS,             /* process: detector in step with the ring */
+  LIM_MODE_ENV,                 /* process_env: the detector skipped frames */
+  LIM_MODE_DETECT               /* detect: the detector on its own stream */
+};
 
 /* One gain computer.
  *
- * dq_idx, dq_val: the sliding-minimum deque, a ring of dq_cap entries
- *                 starting at dq_head, dq_len long; values increase from
- *                 head to back, indices are detector steps.
+ * dq_idx, dq_val: the sliding-minimum deque, a ring of dq_mask + 1
+ *                 entries starting at dq_head, dq_len long; values
+ *                 increase from head to back, indices are detector steps.
  * box:            ring of the last N terms 1 - m; box_pos is the oldest.
  * box_sum:        sum of box (re-summed exactly every N steps).
  * box_nz:         number of nonzero terms in box.
+ * box_m, m_sum:   the same N terms as m itself and their sum, for gains
+ *                 below LIM_DEEP; m_err: a bound of the rounding error of
+ *                 m_sum since it was last summed afresh, in units of
+ *                 DBL_EPSILON / 2.
  * g:              the gain after release (the output gain).
  * avg:            recent average of g (auto release).
  */
@@ -104,35 +185,47 @@ typedef struct
   double *box;
   unsigned box_pos, box_nz;
   double box_sum;
+  double *box_m;
+  double m_sum, m_err;
   double g;
   double avg;
 } LimPipe;
 
 /* Detector state of one channel.
  *
- * carry:        the last two oversampled points (the refinement needs one
- *               neighbour on each side of a point).
- * pts, raw:     ring of LIM_ENV_DLY frames: the six oversampled points
- *               around each frame and their largest magnitude; delayed to
- *               line up with the HF bound, the fit is only computed when
+ * os_hist:      the oversampled points of the last LIM_ENV_DLY frames and
+ *               the two before them; raw_hist: the raw peaks (largest
+ *               |point|) of the last LIM_ENV_DLY frames.  Delayed to line
+ *               up with the HF bound, the fit is only computed when
  *               raw + bound can reach the ceiling.
  * v_hist, s1_hist: rings of LIM_HF_LEN: the modulated input (-1)^t x and
  *               the first moving sum, for the second one.
  * s1, s2:       the two moving sums (a triangular window of 2 LEN - 1).
  * hf_cur, hf_p1, hf_p2: maxima of |s2| over the current chunk of LEN
  *               steps (so far) and the two before it.
- * pos:          position in the LEN-sized rings and in env_dly.
+ * pos:          position in the LEN-sized rings.
+ * big:          steps left in which s1, s2 are re-summed at every step
+ *               (after a value of LIM_HF_BIG or more came in).
+ * x_tail:       a bound of |x| over input frames -48 .. -17 before the
+ *               next block (for the quiet-block test).
+ * hf_t:         the step the HF state (s1 .. big) belongs to: quiet blocks
+ *               leave it behind, the next loud block brings it up to date
+ *               from the input history in front of det[] (all of it
+ *               depends on the last 64 frames only, once that many have
+ *               passed).
  */
 typedef struct
 {
-  float carry[2];
-  float pts[LIM_ENV_DLY][6];
-  float raw[LIM_ENV_DLY];
+  float os_hist[LIM_OS_HIST];
+  float raw_hist[LIM_ENV_DLY];
   double v_hist[LIM_HF_LEN];
   double s1_hist[LIM_HF_LEN];
   double s1, s2;
   double hf_cur, hf_p1, hf_p2;
-  unsigned pos, dpos;
+  unsigned pos;
+  unsigned big;
+  float x_tail;
+  uint64_t hf_t;
 } LimDet;
 
 /* Settings (user units converted once by the setters):
@@ -152,28 +245,42 @@ typedef struct
  * rate, channels.
  * la:           Da, lookahead in frames (the gain computer's delay).
  * n_avg:        N, length of the moving average; edge: E; hold: H (auto);
- *               dq_cap: capacity of a deque (N + 2 E + H + 1).
+ *               dq_cap: N + 2 E + H + 1, the most a deque holds (sets the
+ *               link switch-back time); dq_mask: its ring size - 1 (a
+ *               power of two).
  * lat_det:      Ld, detector delay; latency = Ld + Da.
  * ring, ring_len, ring_pos: the delay line, ring_len frames of the
  *               input format (float or double, interleaved), next write
  *               at ring_pos.  Holds at least latency + LIM_BLOCK +
- *               LIM_PRIME frames.
+ *               LIM_PRIME frames; a block may wrap around its end.
  *
  * State:
  *
  * tp:           the oversampler (4x); Det (per channel): the detector
  *               state besides the oversampler's, see LimDet.
- * step:         detector step counter (indices in the deques).
+ * step:         gain computer step counter (indices in the deques; the
+ *               detector's in process mode).
+ * det_step:     the detector's step counter in detect mode.
+ * mode:         which call fed the detector last (LIM_MODE_*).
  * pipes[0]:     the linked gain computer; pipes[1..]: per channel when
  *               npipes == channels (link < 1, or during the switch back
  *               to linked: link_countdown steps in which every pipe is fed
  *               the linked gain until all windows hold only linked values).
  * stats:        gain statistics since the last take.
- * det, os, env, pk, gain: block scratch (planar detector input,
- *               oversampled points, per-channel peak bounds, per-channel
- *               measured peaks (no HF bound), per-channel gains).
- * pk_ring, pk_pos: the linked measured peak delayed by the lookahead, to
+ * det:          per channel, planar detector input of a block, after
+ *               LIM_PRIME frames of history.
+ * osw, m2, hfw: detector scratch of one channel: the points (after
+ *               LIM_OS_HIST of history), pairwise maxima, the HF bound
+ *               per frame.
+ * env, pk, gain: block scratch per channel: peak bounds (LIM_BLOCK +
+ *               LIM_ENV_DLY: the detector's raw peaks first), measured
+ *               peaks (no HF bound), gains.
+ * elink, mlink, rbuf, gainf: block scratch: linked bound and peak,
+ *               required gains, float gains.
+ * pk_ring, pkc_ring, pk_pos: the linked and the per-channel measured
+ *               peaks delayed by the lookahead (la frames each), to
  *               estimate the output peak (gain * peak) for the stats.
+ * n_one:        how many linked gains of the block are exactly 1.0.
  */
 struct MstLimiter
 {
@@ -195,6 +302,7 @@ struct MstLimiter
   unsigned edge;
   unsigned hold;
   unsigned dq_cap;
+  unsigned dq_mask;
   unsigned lat_det;
   size_t ring_len;
   size_t ring_pos;
@@ -204,21 +312,56 @@ struct MstLimiter
   MstTruePeak *tp;
   LimDet det_st[MST_CHANNELS_MAX];
   uint64_t step;
+  uint64_t det_step;
+  int mode;
   LimPipe pipes[MST_CHANNELS_MAX];
   unsigned npipes;
   uint64_t link_countdown;
   MstLimiterStats stats;
 
   float *det[MST_CHANNELS_MAX];
-  float *os;
+  float *osw;
+  float *m2;
+  float *hfw;
   float *env[MST_CHANNELS_MAX];
   float *pk[MST_CHANNELS_MAX];
-  float *pk_ring;
-  unsigned pk_pos;
   double *gain[MST_CHANNELS_MAX];
+  float *elink;
+  float *mlink;
+  double *rbuf;
   float *gainf;
+  float *pk_ring;
+  float *pkc_ring;
+  unsigned pk_pos;
+  size_t n_one;
   void *scratch;
 };
+
+/* Largest |v[i]| of n floats: the max of the bit patterns with the sign
+ * cleared, as signed integers (exact; Inf and NaN above every finite
+ * value).  Eight lanes, which the compiler vectorises. */
+static float
+abs_max (const float *v, size_t n)
+{
+  const uint32_t *u = (const uint32_t *) v;
+  int32_t m[8] = { 0 }, r = 0;
+  size_t i, k;
+  float f;
+
+  for (i = 0; i + 8 <= n; i += 8)
+    for (k = 0; k < 8; k++) {
+      int32_t a = (int32_t) (u[i + k] & 0x7fffffffu);
+      m[k] = a > m[k] ? a : m[k];
+    }
+  for (; i < n; i++) {
+    int32_t a = (int32_t) (u[i] & 0x7fffffffu);
+    r = a > r ? a : r;
+  }
+  for (k = 0; k < 8; k++)
+    r = m[k] > r ? m[k] : r;
+  memcpy (&f, &r, sizeof (f));
+  return f;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Gain computer */
@@ -226,12 +369,18 @@ struct MstLimiter
 static void
 pipe_reset (LimPipe * p, const MstLimiter * lim)
 {
+  unsigned k;
+
   p->dq_head = 0;
   p->dq_len = 0;
   memset (p->box, 0, lim->n_avg * sizeof (double));
   p->box_pos = 0;
   p->box_nz = 0;
   p->box_sum = 0.0;
+  for (k = 0; k < lim->n_avg; k++)
+    p->box_m[k] = 1.0;
+  p->m_sum = (double) lim->n_avg;
+  p->m_err = 0.0;
   p->g = 1.0;
   p->avg = 1.0;
 }
@@ -239,88 +388,229 @@ pipe_reset (LimPipe * p, const MstLimiter * lim)
 static void
 pipe_copy (LimPipe * d, const LimPipe * s, const MstLimiter * lim)
 {
-  memcpy (d->dq_idx, s->dq_idx, lim->dq_cap * sizeof (uint64_t));
-  memcpy (d->dq_val, s->dq_val, lim->dq_cap * sizeof (double));
+  memcpy (d->dq_idx, s->dq_idx, (lim->dq_mask + 1) * sizeof (uint64_t));
+  memcpy (d->dq_val, s->dq_val, (lim->dq_mask + 1) * sizeof (double));
   memcpy (d->box, s->box, lim->n_avg * sizeof (double));
+  memcpy (d->box_m, s->box_m, lim->n_avg * sizeof (double));
   d->dq_head = s->dq_head;
   d->dq_len = s->dq_len;
   d->box_pos = s->box_pos;
   d->box_nz = s->box_nz;
   d->box_sum = s->box_sum;
+  d->m_sum = s->m_sum;
+  d->m_err = s->m_err;
   d->g = s->g;
   d->avg = s->avg;
 }
 
-/* One step: required gain r in, output gain out. */
-static inline double
-pipe_step (LimPipe * p, const MstLimiter * lim, uint64_t t, unsigned win,
-    double r)
+/* Sum of the N terms m afresh (all >= 0: relative error below
+ * N DBL_EPSILON / 2). */
+static double
+pipe_m_sum (const LimPipe * p, const MstLimiter * lim)
 {
-  unsigned cap = lim->dq_cap, n = lim->n_avg;
-  unsigned back;
-  double m, d, old, s, g;
+  unsigned k;
+  double sum = 0.0;
 
-  /* sliding minimum over the last `win` steps */
-  while (p->dq_len > 0) {
-    back = p->dq_head + p->dq_len - 1;
-    if (back >= cap)
-      back -= cap;
-    if (p->dq_val[back] < r)
-      break;
-    p->dq_len--;
-  }
-  back = p->dq_head + p->dq_len;
-  if (back >= cap)
-    back -= cap;
-  p->dq_idx[back] = t;
-  p->dq_val[back] = r;
-  p->dq_len++;
-  while (p->dq_idx[p->dq_head] + win <= t) {
-    p->dq_head = p->dq_head + 1 == cap ? 0 : p->dq_head + 1;
-    p->dq_len--;
-  }
-  m = p->dq_val[p->dq_head];
+  for (k = 0; k < lim->n_avg; k++)
+    sum += p->box_m[k];
+  return sum;
+}
 
-  /* moving average of 1 - m over n steps */
-  d = 1.0 - m;
-  old = p->box[p->box_pos];
-  p->box[p->box_pos] = d;
-  p->box_nz += (d != 0.0) - (old != 0.0);
-  if (++p->box_pos == n) {
-    unsigned k;
-    double sum = 0.0;
-    p->box_pos = 0;
-    for (k = 0; k < n; k++)
-      sum += p->box[k];
-    p->box_sum = sum;
-  } else {
-    p->box_sum += d - old;
-  }
-  if (p->box_nz == 0) {
-    p->box_sum = 0.0;
-    s = 1.0;
-  } else {
-    s = 1.0 - p->box_sum / (double) n;
-    if (s > 1.0)
-      s = 1.0;
-  }
+/* The statistics of a block of linked gains g[i] (the output peak as
+ * max g[i] * md[i], md the peaks the gains are applied to): running
+ * values in, updated out. */
+typedef struct
+{
+  double out_max;
+  double gain_min;
+  size_t n_one;
+} LimBlockStats;
 
-  /* release */
-  g = p->g;
-  if (s <= g) {
-    g = s;
-  } else {
-    double a = lim->a_rel;
-    if (lim->auto_release)
-      a = g < p->avg ? lim->a_fast : lim->a_slow;
-    g += a * (s - g);
-    if (s == 1.0 && 1.0 - g < LIM_SNAP)
+/* Whether no reduction is left in any window of the gain computer (the
+ * deque holds one entry 1.0, the moving average is 1.0): with r = 1, a step
+ * then only releases g towards 1.0 (and moves avg). */
+static int
+pipe_quiet (const LimPipe * p)
+{
+  return p->dq_len == 1 && p->dq_val[p->dq_head] == 1.0 && p->box_nz == 0;
+}
+
+/* n steps of r = 1 from t on a quiet gain computer: exactly what pipe_run
+ * would do (the deque keeps one entry 1.0, now of the last step, the box
+ * stays all zero, s = 1.0), with the release and the average as the only
+ * recursions.  Fills gv, unless g is 1.0 from the start (every gain 1.0),
+ * and the block statistics against the peaks md. */
+static void
+pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
+    double *gv, const float *md, LimBlockStats * bs)
+{
+  const int ar = lim->auto_release;
+  const double a_rel = lim->a_rel, a_fast = lim->a_fast;
+  const double a_slow = lim->a_slow, a_avg = lim->a_avg;
+  double g = p->g, avg = p->avg, om = bs->out_max, gm = bs->gain_min;
+  size_t i, k;
+  int unity = g == 1.0;
+
+  p->dq_idx[p->dq_head] = t + n - 1;
+  p->box_pos = (unsigned) ((p->box_pos + n) % lim->n_avg);
+  p->box_sum = 0.0;
+  /* every term m is 1.0 */
+  p->m_sum = (double) lim->n_avg;
+  p->m_err = 0.0;
+
+  for (i = 0; i < n && g != 1.0; i++) {
+    double a = a_rel;
+    if (ar)
+      a = g < avg ? a_fast : a_slow;
+    g += a * (1.0 - g);
+    if (1.0 - g < LIM_SNAP)
       g = 1.0;
+    if (ar)
+      avg += a_avg * (g - avg);
+    gv[i] = g;
+    om = g * md[i] > om ? g * md[i] : om;
+    gm = g < gm ? g : gm;
   }
-  if (lim->auto_release)
-    p->avg += lim->a_avg * (g - p->avg);
+  if (!unity)
+    for (k = i; k < n; k++)
+      gv[k] = 1.0;
+  /* the frames at gain 1.0 */
+  if (i < n) {
+    double m = abs_max (md + i, n - i);
+    om = m > om ? m : om;
+  }
+  bs->n_one += n - i + (i > 0 && g == 1.0);
+  bs->out_max = om;
+  bs->gain_min = gm;
+  /* g = 1.0 from step i on: only the average moves, until it no longer
+   * does */
+  if (ar) {
+    for (; i < n; i++) {
+      double v = avg + a_avg * (1.0 - avg);
+      if (v == avg)
+        break;
+      avg = v;
+    }
+  }
   p->g = g;
-  return g;
+  p->avg = avg;
+}
+
+/* n steps from t: required gains r[i] in, output gains g[i] out.  The
+ * state lives in locals for the block. */
+static void
+pipe_run (LimPipe * p, const MstLimiter * lim, uint64_t t, unsigned win,
+    const double *rv, double *gv, size_t n, const float *md, LimBlockStats * bs)
+{
+  const unsigned mask = lim->dq_mask, nb = lim->n_avg;
+  const int ar = lim->auto_release;
+  const double a_rel = lim->a_rel, a_fast = lim->a_fast;
+  const double a_slow = lim->a_slow, a_avg = lim->a_avg;
+  uint64_t *dq_idx = p->dq_idx;
+  double *dq_val = p->dq_val, *box = p->box, *box_m = p->box_m;
+  unsigned head = p->dq_head, len = p->dq_len;
+  unsigned bpos = p->box_pos, nz = p->box_nz;
+  double bsum = p->box_sum, g = p->g, avg = p->avg;
+  double msum = p->m_sum, merr = p->m_err;
+  double om = md ? bs->out_max : 0.0, gm = md ? bs->gain_min : 1.0;
+  size_t i, n1 = 0;
+
+  for (i = 0; i < n; i++, t++) {
+    double r = rv[i], m, d, old, s, dm;
+    unsigned back;
+
+    /* sliding minimum over the last `win` steps */
+    while (len > 0 && !(dq_val[(head + len - 1) & mask] < r))
+      len--;
+    back = (head + len) & mask;
+    dq_idx[back] = t;
+    dq_val[back] = r;
+    len++;
+    while (dq_idx[head] + win <= t) {
+      head = (head + 1) & mask;
+      len--;
+    }
+    m = dq_val[head];
+
+    /* moving average of 1 - m over nb steps; the terms m themselves go
+     * along for the deep gains */
+    d = 1.0 - m;
+    old = box[bpos];
+    box[bpos] = d;
+    nz += (d != 0.0) - (old != 0.0);
+    dm = m - box_m[bpos];
+    box_m[bpos] = m;
+    msum += dm;
+    merr += fabs (dm) + msum;
+    if (++bpos == nb) {
+      unsigned k;
+      double sum = 0.0, sum_m = 0.0;
+      bpos = 0;
+      for (k = 0; k < nb; k++) {
+        sum += box[k];
+        sum_m += box_m[k];
+      }
+      bsum = sum;
+      msum = sum_m;
+      merr = 0.0;
+    } else {
+      bsum += d - old;
+    }
+    if (nz == 0) {
+      bsum = 0.0;
+      s = 1.0;
+    } else {
+      s = 1.0 - bsum / (double) nb;
+      if (s > 1.0)
+        s = 1.0;
+      if (s < LIM_DEEP) {
+        /* 1 - mean (1 - m) has an absolute error of some ulp of 1.0:
+         * the mean of m instead, summed afresh when the running sum may
+         * be off by more than 2^-30 of itself */
+        if (merr > msum * 4194304.0) {
+          msum = pipe_m_sum (p, lim);
+          merr = 0.0;
+        }
+        s = msum / (double) nb;
+        if (s > 1.0)
+          s = 1.0;
+      }
+    }
+
+    /* release */
+    if (s <= g) {
+      g = s;
+    } else {
+      double a = a_rel;
+      if (ar)
+        a = g < avg ? a_fast : a_slow;
+      g += a * (s - g);
+      if (s == 1.0 && 1.0 - g < LIM_SNAP)
+        g = 1.0;
+    }
+    if (ar)
+      avg += a_avg * (g - avg);
+    gv[i] = g;
+    if (md) {
+      om = g * md[i] > om ? g * md[i] : om;
+      gm = g < gm ? g : gm;
+      n1 += g == 1.0;
+    }
+  }
+  if (md) {
+    bs->out_max = om;
+    bs->gain_min = gm;
+    bs->n_one += n1;
+  }
+  p->dq_head = head;
+  p->dq_len = len;
+  p->box_pos = bpos;
+  p->box_nz = nz;
+  p->box_sum = bsum;
+  p->m_sum = msum;
+  p->m_err = merr;
+  p->g = g;
+  p->avg = avg;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -371,7 +661,8 @@ raw_peak (const float *q)
 }
 
 /* Refined peak of a frame: the sinusoid fit at every local maximum among
- * q[1..4]. */
+ * q[1..4] (skipped where even its largest result, LIM_FIT_MAX times the
+ * point, could not exceed the peak so far). */
 static float
 fit_frame (const float *q)
 {
@@ -380,7 +671,8 @@ fit_frame (const float *q)
 
   for (k = 1; k <= 4; k++) {
     float v = fabsf (q[k]);
-    if (v > 0.0f && v >= fabsf (q[k - 1]) && v >= fabsf (q[k + 1])) {
+    if (v > 0.0f && v >= fabsf (q[k - 1]) && v >= fabsf (q[k + 1]) &&
+        (double) v * LIM_FIT_MAX > (double) e) {
       float pk = fit_peak (q[k - 1], q[k], q[k + 1]);
       if (pk > e)
         e = pk;
@@ -395,67 +687,61 @@ det_reset (LimDet * d)
   memset (d, 0, sizeof (LimDet));
 }
 
-/* Detector of channel c for the block's steps t0 .. t0 + n - 1 (x[i] is
- * the input frame of step t0 + i): env[i] = bound of the true peak around
- * frame t0 + i - LIM_DET_DELAY. */
-static void
-detect (MstLimiter * lim, unsigned c, const float *x, size_t n, uint64_t t0,
-    float *env, float *pk)
+/* Near-Nyquist bound of channel state d for the steps t0 .. t0 + n - 1
+ * (x[i] the input frame of step t0 + i): hf[i] = max over +- SPAN frames
+ * of |triangular low-pass of (-1)^t x|, centred on frame t0 + i -
+ * LIM_DET_DELAY.  With hf NULL only the state advances (the same
+ * arithmetic). */
+static inline void
+hf_run (LimDet * d, const float *x, size_t n, uint64_t t0, float *hf)
 {
-  LimDet *d = &lim->det_st[c];
   const double norm = 1.0 / (LIM_HF_LEN * LIM_HF_LEN);
+  double *vh = d->v_hist, *s1h = d->s1_hist;
+  double s1 = d->s1, s2 = d->s2;
+  double hf_cur = d->hf_cur, hf_p1 = d->hf_p1, hf_p2 = d->hf_p2;
+  double hf_pm = hf_p1 > hf_p2 ? hf_p1 : hf_p2;
+  unsigned pos = d->pos, big = d->big;
+  int odd = (int) (t0 & 1);
   size_t i;
 
-  const float *os = lim->os;
-  const float thr = (float) lim->ceiling / (float) LIM_FIT_MAX;
-
-  /* the recursions run on locals (no aliasing through d) */
-  double s1 = d->s1, s2 = d->s2;
-  unsigned pos = d->pos, dpos = d->dpos;
-  double hf_cur = d->hf_cur, hf_p1 = d->hf_p1, hf_p2 = d->hf_p2;
-
-  /* points of frames t0 + i - LIM_TP_DELAY */
-  mst_truepeak_upsample_f32 (lim->tp, c, x, n, lim->os);
-
   for (i = 0; i < n; i++) {
-    uint64_t t = t0 + i;
-    double v = (t & 1) ? -(double) x[i] : (double) x[i], b;
-    float e, hf, *q = d->pts[dpos];
+    double v = odd ? -(double) x[i] : (double) x[i], b;
+    odd ^= 1;
 
-    /* the frame leaving the delay: its points, then this frame's in */
-    float q_old[6];
-    float raw_old = d->raw[dpos];
-    memcpy (q_old, q, sizeof (q_old));
-    if (i == 0) {
-      q[0] = d->carry[0];
-      q[1] = d->carry[1];
+    /* triangular low-pass of (-1)^t x, centred on frame t - (LEN - 1) */
+    s1 += v - vh[pos];
+    vh[pos] = v;
+    if (fabs (v) >= LIM_HF_BIG)
+      big = 2 * LIM_HF_LEN;
+    if (big == 0) {
+      s2 += s1 - s1h[pos];
+      s1h[pos] = s1;
+      if (++pos == LIM_HF_LEN) {
+        unsigned k;
+        double a = 0.0, b2 = 0.0;
+        pos = 0;
+        for (k = 0; k < LIM_HF_LEN; k++) {
+          a += vh[k];
+          b2 += s1h[k];
+        }
+        s1 = a;
+        s2 = b2;
+      }
     } else {
-      q[0] = os[4 * i - 2];
-      q[1] = os[4 * i - 1];
-    }
-    q[2] = os[4 * i];
-    q[3] = os[4 * i + 1];
-    q[4] = os[4 * i + 2];
-    q[5] = os[4 * i + 3];
-    d->raw[dpos] = raw_peak (q);
-    dpos = dpos + 1 == LIM_ENV_DLY ? 0 : dpos + 1;
-
-    /* near-Nyquist envelope: triangular low-pass of (-1)^t x, centred on
-     * frame t - (LEN - 1) */
-    s1 += v - d->v_hist[pos];
-    d->v_hist[pos] = v;
-    s2 += s1 - d->s1_hist[pos];
-    d->s1_hist[pos] = s1;
-    if (++pos == LIM_HF_LEN) {
+      /* a huge value in the windows: sums afresh, so no residue of it
+       * stays behind when it leaves */
       unsigned k;
       double a = 0.0, b2 = 0.0;
-      pos = 0;
-      for (k = 0; k < LIM_HF_LEN; k++) {
-        a += d->v_hist[k];
-        b2 += d->s1_hist[k];
-      }
+      for (k = 0; k < LIM_HF_LEN; k++)
+        a += vh[k];
       s1 = a;
+      s1h[pos] = s1;
+      for (k = 0; k < LIM_HF_LEN; k++)
+        b2 += s1h[k];
       s2 = b2;
+      if (++pos == LIM_HF_LEN)
+        pos = 0;
+      big--;
     }
     b = fabs (s2) * norm;
 
@@ -464,30 +750,235 @@ detect (MstLimiter * lim, unsigned c, const float *x, size_t n, uint64_t t0,
      * two before it */
     if (b > hf_cur)
       hf_cur = b;
-    hf = (float) (hf_cur > hf_p1 ? (hf_cur > hf_p2 ? hf_cur : hf_p2) :
-        (hf_p1 > hf_p2 ? hf_p1 : hf_p2));
+    if (hf)
+      hf[i] = (float) (hf_cur > hf_pm ? hf_cur : hf_pm);
     if (pos == 0) {
       hf_p2 = hf_p1;
       hf_p1 = hf_cur;
       hf_cur = 0.0;
+      hf_pm = hf_p1 > hf_p2 ? hf_p1 : hf_p2;
     }
-
-    /* the fit only where the result can matter */
-    e = raw_old;
-    if (raw_old + hf >= thr)
-      e = fit_frame (q_old);
-    pk[i] = e;
-    env[i] = e + hf;
   }
-  d->carry[0] = os[4 * n - 2];
-  d->carry[1] = os[4 * n - 1];
   d->s1 = s1;
   d->s2 = s2;
   d->pos = pos;
-  d->dpos = dpos;
+  d->big = big;
   d->hf_cur = hf_cur;
   d->hf_p1 = hf_p1;
   d->hf_p2 = hf_p2;
+}
+
+static void
+hf_bound (LimDet * d, const float *x, size_t n, uint64_t t0, float *hf)
+{
+  hf_run (d, x, n, t0, hf);
+}
+
+/* Left fold of 16 values from 0.0, as the re-sum of the running sums. */
+static inline double
+hf_fold (const double *v)
+{
+  double a = 0.0;
+  unsigned k;
+
+  for (k = 0; k < LIM_HF_LEN; k++)
+    a += v[k];
+  return a;
+}
+
+/* The same state change as hf_bound without its output, when no value of
+ * LIM_HF_BIG or more is involved (big == 0, |x| < LIM_HF_BIG).  The
+ * running sums restart from exact re-sums at every wrap of pos, so the
+ * state after the block only depends on its last chunks of LIM_HF_LEN
+ * steps: C3 after the last wrap (0 .. 15 steps), the full C2 and C1
+ * before it (their maxima become hf_p1, hf_p2; those before are shifted
+ * out) and C0, whose running s1 the s2 of C1 subtracts and re-sums.  Each
+ * chunk's running s1 starts from the re-sum of the v of the chunk before,
+ * its running s2 from the re-sum of that chunk's running s1: the chunks
+ * are independent chains, computed side by side. */
+static void
+hf_advance (LimDet * d, const float *x, size_t n, uint64_t t0)
+{
+  const double norm = 1.0 / (LIM_HF_LEN * LIM_HF_LEN);
+  const size_t len = LIM_HF_LEN;
+  size_t w_first = len - 1 - d->pos, w_last, ws, base, len3, k;
+  /* e: v of steps base = ws - 31 .., f: running s1 of C0 .. C3 */
+  double e[5 * LIM_HF_LEN], f[4 * LIM_HF_LEN];
+  double a0, a1, a2, a3, b1, b2, b3, s21, s22, s23, m1, m2, m3;
+
+  if (d->big != 0 || n <= w_first + 4 * len) {
+    hf_run (d, x, n, t0, NULL);
+    return;
+  }
+  w_last = w_first + (n - 1 - w_first) / len * len;
+  ws = w_last - 2 * len;
+  base = ws + 1 - 2 * len;
+  len3 = n - 1 - w_last;
+  for (k = 0; k < n - base; k++)
+    e[k] = ((t0 + base + k) & 1) ? -(double) x[base + k] : (double) x[base + k];
+
+  /* s1: chunk j (steps ws - 15 + 16 j ..) from the re-sum of the 16 v
+   * before it */
+  a0 = hf_fold (e);
+  a1 = hf_fold (e + len);
+  a2 = hf_fold (e + 2 * len);
+  a3 = hf_fold (e + 3 * len);
+  for (k = 0; k < len; k++) {
+    a0 += e[len + k] - e[k];
+    f[k] = a0;
+    a1 += e[2 * len + k] - e[len + k];
+    f[len + k] = a1;
+    a2 += e[3 * len + k] - e[2 * len + k];
+    f[2 * len + k] = a2;
+    if (k < len3) {
+      a3 += e[4 * len + k] - e[3 * len + k];
+      f[3 * len + k] = a3;
+    }
+  }
+
+  /* s2 of C1 .. C3 from the re-sum of the running s1 before; at the wraps
+   * ending C1 and C2 the re-sum itself */
+  b1 = hf_fold (f);
+  b2 = hf_fold (f + len);
+  b3 = hf_fold (f + 2 * len);
+  s21 = b1;
+  s22 = b2;
+  s23 = b3;
+  m1 = m2 = m3 = 0.0;
+  for (k = 0; k < len; k++) {
+    double v1, v2;
+    s21 += f[len + k] - f[k];
+    s22 += f[2 * len + k] - f[len + k];
+    v1 = fabs (k == len - 1 ? b2 : s21) * norm;
+    v2 = fabs (k == len - 1 ? b3 : s22) * norm;
+    m1 = v1 > m1 ? v1 : m1;
+    m2 = v2 > m2 ? v2 : m2;
+    if (k < len3) {
+      double v3;
+      s23 += f[3 * len + k] - f[2 * len + k];
+      v3 = fabs (s23) * norm;
+      m3 = v3 > m3 ? v3 : m3;
+    }
+  }
+
+  /* the rings: position p last written in C3 (p < len3) or C2 */
+  for (k = 0; k < len; k++) {
+    d->v_hist[k] = k < len3 ? e[4 * len + k] : e[3 * len + k];
+    d->s1_hist[k] = k < len3 ? f[3 * len + k] : f[2 * len + k];
+  }
+  d->s1 = a3;
+  d->s2 = s23;
+  d->pos = (unsigned) len3;
+  d->hf_p2 = m1;
+  d->hf_p1 = m2;
+  d->hf_cur = m3;
+}
+
+/* Detector of channel c for the block's steps t0 .. t0 + n - 1 (the input
+ * frame of step t0 + i in lim->det[c][i], after LIM_PRIME frames of
+ * history; n <= LIM_BLOCK): env[i] = bound of the true peak around frame
+ * t0 + i - LIM_DET_DELAY, pk[i] = the same without the HF bound.  The fit
+ * is computed where raw + bound >= thr.  *pk_max = the largest pk[i].
+ * Returns 1 for a quiet block (below thr everywhere): then env[i] is the
+ * raw peak, pk is left alone and stands for the same (gains ()). */
+static int
+detect (MstLimiter * lim, unsigned c, size_t n, uint64_t t0, float *env,
+    float *pk, float thr, float *pk_max)
+{
+  LimDet *d = &lim->det_st[c];
+  float *x = lim->det[c];
+  /* the raw peaks go to env (as the bounds of a quiet block), after
+   * LIM_ENV_DLY of history and before LIM_ENV_DLY for the next block */
+  float *osw = lim->osw, *rawb = env, *hfw = lim->hfw;
+  float r_used, r_new, x_end;
+  double hb;
+  int quiet;
+  size_t i;
+
+  /* points: os[k] = osw[LIM_OS_HIST + k], those of frame i are
+   * os[4i - 2 .. 4i + 3], so frame i - LIM_ENV_DLY's start at osw[4i] */
+  memcpy (osw, d->os_hist, sizeof (d->os_hist));
+  mst_truepeak_upsample_f32 (lim->tp, c, x, n, osw + LIM_OS_HIST);
+  /* raw peak of frame i: max |os[4i - 1 .. 4i + 2]|, as pairs of pairs;
+   * rawb[i] is that of frame i - LIM_ENV_DLY */
+  memcpy (rawb, d->raw_hist, sizeof (d->raw_hist));
+  mst_orc_absmax_pair_f32 (lim->m2, osw + LIM_OS_HIST - 1, (int) (2 * n));
+  mst_orc_absmax_pair_f32 (rawb + LIM_ENV_DLY, lim->m2, (int) n);
+
+  /* A bound of the HF term over the block: b <= max |x| over its 31
+   * frames, plus the rounding of the running sums, which reaches back 15
+   * frames more (input frames -48 .. n - 1); the maxima of the chunks
+   * before count too.  A frame's raw peak is at least |x| of its own
+   * sample (the point of phase 0), so the new raw peaks
+   * rawb[LIM_ENV_DLY ..] bound |x| of frames -16 .. n - 17. */
+  r_used = abs_max (rawb, n);
+  x_end = abs_max (x + n - LIM_TP_DELAY, LIM_TP_DELAY);
+  if (n >= 2 * LIM_TP_DELAY) {
+    /* for the next block: |x| of frames n - 48 .. n - 17, whose raw
+     * peaks are the last 32 new ones (these include the 15 after
+     * r_used's) */
+    float x_tail = abs_max (rawb + LIM_ENV_DLY + n - 2 * LIM_TP_DELAY,
+        2 * LIM_TP_DELAY);
+    r_new = r_used > x_tail ? r_used : x_tail;
+    hb = d->x_tail;
+    d->x_tail = x_tail;
+  } else {
+    r_new = abs_max (rawb + n, LIM_ENV_DLY);
+    r_new = r_used > r_new ? r_used : r_new;
+    hb = d->x_tail;
+    d->x_tail = d->x_tail > r_new ? d->x_tail : r_new;
+  }
+  hb = hb > r_new ? hb : r_new;
+  hb = hb > x_end ? hb : x_end;
+  /* the maxima of the chunks before: those of the state, and while it
+   * lags behind, a bound of the maxima it would hold now (|x| over the 93
+   * frames before the block) */
+  if (t0 != d->hf_t) {
+    float x_hist = abs_max (x - LIM_PRIME, LIM_PRIME);
+    hb = hb > x_hist ? hb : x_hist;
+  }
+  hb *= 1.0 + 1e-9;
+  hb = hb > d->hf_cur ? hb : d->hf_cur;
+  hb = hb > d->hf_p1 ? hb : d->hf_p1;
+  hb = hb > d->hf_p2 ? hb : d->hf_p2;
+  quiet = (double) r_used + hb < thr * (1.0 - 1e-6);
+  if (quiet) {
+    /* quiet block: raw + hf < thr everywhere, so no fit, and env is
+     * below the ceiling whatever hf is; the HF state can wait */
+    *pk_max = r_used;
+  } else {
+    /* the HF state up to step t0 first: from where it is if the frames
+     * since are still in the history, else afresh from the last
+     * LIM_PRIME frames (which it depends on alone; quiet frames are far
+     * below LIM_HF_BIG) */
+    uint64_t lag = t0 - d->hf_t;
+    if (lag > LIM_PRIME) {
+      d->pos = (unsigned) ((d->pos + lag - LIM_PRIME) % LIM_HF_LEN);
+      d->big = 0;
+      lag = LIM_PRIME;
+    }
+    if (lag > 0)
+      hf_advance (d, x - lag, (size_t) lag, t0 - lag);
+    hf_bound (d, x, n, t0, hfw);
+    d->hf_t = t0 + n;
+    for (i = 0; i < n; i++) {
+      float ro = rawb[i], hf = hfw[i], e = ro;
+
+      /* the fit only where the result can matter; an overflowed point
+       * (Inf, NaN) makes the peak infinite */
+      if (!(ro + hf < thr))
+        e = ro <= FLT_MAX ? fit_frame (osw + 4 * i) : INFINITY;
+      pk[i] = e;
+      env[i] = e + hf;
+    }
+    *pk_max = abs_max (pk, n);
+  }
+  memcpy (d->os_hist, osw + LIM_FACTOR * n, sizeof (d->os_hist));
+  memcpy (d->raw_hist, rawb + n, sizeof (d->raw_hist));
+
+  /* the last LIM_PRIME input frames stay in front of the next block */
+  memmove (x - LIM_PRIME, x + n - LIM_PRIME, LIM_PRIME * sizeof (float));
+  return quiet;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -507,6 +998,17 @@ update_release (MstLimiter * lim)
   lim->a_fast = one_pole (r / 4.0, lim->rate);
   lim->a_slow = one_pole (r * 2.0, lim->rate);
   lim->a_avg = one_pole (r * 4.0, lim->rate);
+}
+
+/* Smallest power of two >= v, minus one. */
+static unsigned
+pow2_mask (unsigned v)
+{
+  unsigned m = 1;
+
+  while (m < v)
+    m <<= 1;
+  return m - 1;
 }
 
 MstLimiter *
@@ -539,6 +1041,7 @@ mst_limiter_new (unsigned rate, unsigned channels, double lookahead_ms)
   lim->n_avg = la + 1 - lim->edge;
   lim->hold = (unsigned) floor (LIM_HOLD_S * rate + 0.5);
   lim->dq_cap = lim->n_avg + 2 * lim->edge + lim->hold + 1;
+  lim->dq_mask = pow2_mask (lim->dq_cap);
 
   lim->tp = mst_truepeak_new_factor (rate, channels, LIM_FACTOR);
   if (!lim->tp)
@@ -554,13 +1057,16 @@ mst_limiter_new (unsigned rate, unsigned channels, double lookahead_ms)
   elem = sizeof (double);
   ring_bytes = (lim->ring_len * channels * elem + 63) & ~(size_t) 63;
   sz = ring_bytes;
-  sz += channels * (lim->dq_cap * (sizeof (uint64_t) + sizeof (double)) +
-      lim->n_avg * sizeof (double));
-  sz += channels * LIM_BLOCK * (3 * sizeof (float) + sizeof (double));
-  sz += la * sizeof (float);
-  sz += LIM_BLOCK * LIM_FACTOR * sizeof (float);
+  sz += channels * ((lim->dq_mask + 1) * (sizeof (uint64_t) +
+          sizeof (double)) + 2 * lim->n_avg * sizeof (double));
+  sz += channels * ((LIM_PRIME + LIM_ENV_DLY + 3 * LIM_BLOCK) *
+      sizeof (float) + LIM_BLOCK * sizeof (double));
+  sz += (size_t) (channels + 1) * la * sizeof (float);
+  sz += (64 + 1 + LIM_BLOCK * LIM_FACTOR) * sizeof (float);
+  sz += 6 * LIM_BLOCK * sizeof (float);
+  sz += LIM_BLOCK * sizeof (double);
   sz += LIM_BLOCK * MST_CHANNELS_MAX * sizeof (float);
-  sz += 64 * (5 * channels + 8);
+  sz += 64 * (8 * channels + 16);
   lim->scratch = calloc (1, sz);
   if (!lim->scratch)
     goto fail;
@@ -573,16 +1079,27 @@ mst_limiter_new (unsigned rate, unsigned channels, double lookahead_ms)
   lim->ring = p;
   p += ring_bytes;
   for (c = 0; c < channels; c++) {
-    LIM_TAKE (lim->pipes[c].dq_idx, uint64_t, lim->dq_cap);
-    LIM_TAKE (lim->pipes[c].dq_val, double, lim->dq_cap);
+    LIM_TAKE (lim->pipes[c].dq_idx, uint64_t, lim->dq_mask + 1);
+    LIM_TAKE (lim->pipes[c].dq_val, double, lim->dq_mask + 1);
     LIM_TAKE (lim->pipes[c].box, double, lim->n_avg);
-    LIM_TAKE (lim->det[c], float, LIM_BLOCK);
-    LIM_TAKE (lim->env[c], float, LIM_BLOCK);
+    LIM_TAKE (lim->pipes[c].box_m, double, lim->n_avg);
+    LIM_TAKE (lim->det[c], float, LIM_PRIME + LIM_BLOCK);
+    lim->det[c] += LIM_PRIME;
+    LIM_TAKE (lim->env[c], float, LIM_BLOCK + LIM_ENV_DLY);
     LIM_TAKE (lim->pk[c], float, LIM_BLOCK);
     LIM_TAKE (lim->gain[c], double, LIM_BLOCK);
   }
-  LIM_TAKE (lim->os, float, LIM_BLOCK * LIM_FACTOR);
   LIM_TAKE (lim->pk_ring, float, la);
+  LIM_TAKE (lim->pkc_ring, float, (size_t) channels * la);
+  /* osw + LIM_OS_HIST - 1 (the first pair of the raw peaks, an 8-byte
+   * ORC source) on a 64-byte boundary */
+  LIM_TAKE (lim->osw, float, 64 + 1 + LIM_BLOCK * LIM_FACTOR);
+  lim->osw += 64 - (LIM_OS_HIST - 1);
+  LIM_TAKE (lim->m2, float, 2 * LIM_BLOCK);
+  LIM_TAKE (lim->hfw, float, LIM_BLOCK);
+  LIM_TAKE (lim->elink, float, LIM_BLOCK);
+  LIM_TAKE (lim->mlink, float, LIM_BLOCK);
+  LIM_TAKE (lim->rbuf, double, LIM_BLOCK);
   LIM_TAKE (lim->gainf, float, LIM_BLOCK * MST_CHANNELS_MAX);
 #undef LIM_TAKE
 
@@ -625,13 +1142,19 @@ mst_limiter_reset (MstLimiter * lim)
   mst_truepeak_reset (lim->tp);
   /* steps start high so that priming can look back without wrapping */
   lim->step = (uint64_t) 1 << 32;
-  for (c = 0; c < lim->channels; c++)
+  lim->det_step = lim->step;
+  lim->mode = LIM_MODE_PROCESS;
+  for (c = 0; c < lim->channels; c++) {
     det_reset (&lim->det_st[c]);
+    lim->det_st[c].hf_t = lim->step;
+    memset (lim->det[c] - LIM_PRIME, 0, LIM_PRIME * sizeof (float));
+  }
   for (c = 0; c < lim->channels; c++)
     pipe_reset (&lim->pipes[c], lim);
   lim->npipes = 1;
   lim->link_countdown = 0;
   memset (lim->pk_ring, 0, lim->la * sizeof (float));
+  memset (lim->pkc_ring, 0, (size_t) lim->channels * lim->la * sizeof (float));
   lim->pk_pos = 0;
   lim->gin = lim->gin_target;
   memset (&lim->stats, 0, sizeof (lim->stats));
@@ -718,25 +1241,41 @@ ring_frame (const MstLimiter * lim, long off, unsigned c)
   return ((const float *) lim->ring)[k];
 }
 
+/* Refill the oversampler and the detector state from the last LIM_PRIME
+ * frames (the delay line, or in detect mode the detector's own input
+ * history), so the detector is exact from the next frame on. */
+static void
+prime_detector (MstLimiter * lim)
+{
+  float thr = lim->mode == LIM_MODE_DETECT ? 0.0f :
+      (float) lim->ceiling / (float) LIM_FIT_MAX;
+  uint64_t t = lim->mode == LIM_MODE_DETECT ? lim->det_step : lim->step;
+  unsigned c, k;
+
+  mst_truepeak_reset (lim->tp);
+  for (c = 0; c < lim->channels; c++) {
+    float *x = lim->det[c], pk_max;
+    det_reset (&lim->det_st[c]);
+    lim->det_st[c].hf_t = t - LIM_PRIME;
+    if (lim->mode == LIM_MODE_DETECT) {
+      memcpy (x, x - LIM_PRIME, LIM_PRIME * sizeof (float));
+    } else {
+      for (k = 0; k < LIM_PRIME; k++)
+        x[k] = ring_frame (lim, (long) k - LIM_PRIME, c);
+    }
+    detect (lim, c, LIM_PRIME, t - LIM_PRIME, lim->env[c], lim->pk[c], thr,
+        &pk_max);
+  }
+}
+
 void
 mst_limiter_set_true_peak (MstLimiter * lim, int on)
 {
-  unsigned c, k;
-
   on = on != 0;
-  if (on && !lim->true_peak) {
-    /* refill the oversampler history from the delay line, so the detector
-     * is exact from the first frame again */
-    mst_truepeak_reset (lim->tp);
-    for (c = 0; c < lim->channels; c++) {
-      float *x = lim->det[c];
-      det_reset (&lim->det_st[c]);
-      for (k = 0; k < LIM_PRIME; k++)
-        x[k] = ring_frame (lim, (long) k - LIM_PRIME, c);
-      detect (lim, c, x, LIM_PRIME, lim->step - LIM_PRIME, lim->env[c],
-          lim->pk[c]);
-    }
-  }
+  /* switched on: refill the oversampler history, so the detector is exact
+   * from the first frame again */
+  if (on && !lim->true_peak)
+    prime_detector (lim);
   lim->true_peak = on;
 }
 
@@ -761,17 +1300,18 @@ mst_limiter_take_stats (MstLimiter * lim, MstLimiterStats * stats)
 /* ------------------------------------------------------------------------ */
 /* Block processing */
 
-/* Input gain and delay line, F32: writes the block into the ring at
- * ring_pos and the planar detector input.  n <= LIM_BLOCK, no wrap inside
- * (the caller splits). */
+/* Input gain (when apply_gain) and delay line, F32: writes n frames into
+ * the ring at frame position pos (no wrap: the caller splits) and, when
+ * `det`, the planar detector input from frame `off` of the block on. */
 static void
-input_f32 (MstLimiter * lim, const float *in, size_t n)
+input_f32_seg (MstLimiter * lim, const float *in, size_t pos, size_t off,
+    size_t n, int apply_gain, int det)
 {
   unsigned nch = lim->channels, c;
-  float *r = (float *) lim->ring + lim->ring_pos * nch;
+  float *r = (float *) lim->ring + pos * nch;
   size_t i, total = n * nch;
 
-  if (lim->gin == 1.0 && lim->gin_target == 1.0) {
+  if (!apply_gain || (lim->gin == 1.0 && lim->gin_target == 1.0)) {
     int32_t bad = 0;
     memcpy (r, in, total * sizeof (float));
     mst_orc_count_nonfinite_f32 (&bad, r, (int) total);
@@ -802,25 +1342,31 @@ input_f32 (MstLimiter * lim, const float *in, size_t n)
     }
     lim->gin = g;
   }
-  if (!lim->true_peak)
+  if (!det)
     return;
   if (nch == 1) {
-    memcpy (lim->det[0], r, n * sizeof (float));
+    memcpy (lim->det[0] + off, r, n * sizeof (float));
   } else if (nch == 2) {
-    mst_orc_deinterleave2_f32 (lim->det[0], lim->det[1], r, (int) n);
+    mst_orc_deinterleave2_f32 (lim->det[0] + off, lim->det[1] + off, r,
+        (int) n);
   } else {
     for (c = 0; c < nch; c++)
       for (i = 0; i < n; i++)
-        lim->det[c][i] = r[i * nch + c];
+        lim->det[c][off + i] = r[i * nch + c];
   }
 }
 
+/* The same for F64.  Values beyond the float range (the detector's) are
+ * clamped to +-FLT_MAX in the delay line too, so the detector sees what
+ * leaves it. */
 static void
-input_f64 (MstLimiter * lim, const double *in, size_t n)
+input_f64_seg (MstLimiter * lim, const double *in, size_t pos, size_t off,
+    size_t n, int apply_gain, int det)
 {
   unsigned nch = lim->channels, c;
-  double *r = (double *) lim->ring + lim->ring_pos * nch;
-  double g = lim->gin, gt = lim->gin_target, a = lim->a_glide;
+  double *r = (double *) lim->ring + pos * nch;
+  double g = apply_gain ? lim->gin : 1.0;
+  double gt = apply_gain ? lim->gin_target : 1.0, a = lim->a_glide;
   size_t i;
 
   for (i = 0; i < n; i++) {
@@ -832,47 +1378,173 @@ input_f64 (MstLimiter * lim, const double *in, size_t n)
     for (c = 0; c < nch; c++) {
       double x = in[i * nch + c];
       double v = g == 1.0 ? x : g * x;
-      float f;
-      if (!isfinite (v)) {
-        if (!isfinite (x))
+      if (!(fabs (v) <= FLT_MAX)) {
+        if (!isfinite (x)) {
           lim->stats.nonfinite++;
-        v = isfinite (x) ? (x > 0.0 ? DBL_MAX : -DBL_MAX) : 0.0;
+          v = 0.0;
+        } else {
+          v = x > 0.0 ? FLT_MAX : -FLT_MAX;
+        }
       }
       r[i * nch + c] = v;
-      f = v > FLT_MAX ? FLT_MAX : v < -FLT_MAX ? -FLT_MAX : (float) v;
-      lim->det[c][i] = f;
+      if (det)
+        lim->det[c][off + i] = (float) v;
     }
   }
-  lim->gin = g;
+  if (apply_gain)
+    lim->gin = g;
 }
 
-/* Detector and gain computers for the n frames just written; fills
- * lim->gain[p][0..n) for p < npipes.  Returns 1 when every gain is exactly
- * 1.0. */
+/* n frames (n <= LIM_BLOCK) into the delay line at ring_pos, wrapping. */
+static void
+input (MstLimiter * lim, const void *in, size_t n, int f64, int apply_gain,
+    int det)
+{
+  size_t done = 0, pos = lim->ring_pos;
+
+  while (done < n) {
+    size_t len = n - done;
+    if (pos + len > lim->ring_len)
+      len = lim->ring_len - pos;
+    if (f64)
+      input_f64_seg (lim, (const double *) in + done * lim->channels, pos,
+          done, len, apply_gain, det);
+    else
+      input_f32_seg (lim, (const float *) in + done * lim->channels, pos,
+          done, len, apply_gain, det);
+    pos = pos + len == lim->ring_len ? 0 : pos + len;
+    done += len;
+  }
+}
+
+/* Sample-peak mode: env = pk = |frame i - Ld| of the ring, per channel. */
+static void
+sample_peaks (MstLimiter * lim, size_t n)
+{
+  unsigned nch = lim->channels, c;
+  size_t pos = (lim->ring_pos + lim->ring_len - lim->lat_det) % lim->ring_len;
+  size_t i = 0;
+
+  while (i < n) {
+    size_t len = n - i, k;
+    if (pos + len > lim->ring_len)
+      len = lim->ring_len - pos;
+    for (c = 0; c < nch; c++) {
+      float *e = lim->env[c] + i, *p = lim->pk[c] + i;
+      if (lim->ring_f64) {
+        const double *r = (const double *) lim->ring + pos * nch + c;
+        for (k = 0; k < len; k++) {
+          double v = fabs (r[k * nch]);
+          e[k] = p[k] = v > FLT_MAX ? FLT_MAX : (float) v;
+        }
+      } else {
+        const float *r = (const float *) lim->ring + pos * nch + c;
+        for (k = 0; k < len; k++)
+          e[k] = p[k] = fabsf (r[k * nch]);
+      }
+    }
+    i += len;
+    pos = pos + len == lim->ring_len ? 0 : pos + len;
+  }
+}
+
+/* Saturates a measured peak for the statistics (an overflowed detector
+ * point reads +Inf). */
+static inline float
+stat_peak (float v)
+{
+  return v > FLT_MAX ? FLT_MAX : v;
+}
+
+/* n frames through a delay of la frames held in ring from position pos:
+ * out[i] = in[i - la] (ring[pos + i] while i < la), then the ring holds
+ * the last la values.  Returns the position after the block. */
+static unsigned
+delay_block (float *ring, unsigned la, unsigned pos, const float *in,
+    float *out, size_t n)
+{
+  size_t i = 0, k;
+
+  if (out) {
+    for (i = 0; i < n && i < la; i += k) {
+      k = la - (pos + i) % la;
+      if (k > n - i)
+        k = n - i;
+      if (k > la - i)
+        k = la - i;
+      memcpy (out + i, ring + (pos + i) % la, k * sizeof (float));
+    }
+    if (n > la)
+      memcpy (out + la, in, (n - la) * sizeof (float));
+  }
+  for (i = n > la ? n - la : 0; i < n; i += k) {
+    k = la - (pos + i) % la;
+    if (k > n - i)
+      k = n - i;
+    memcpy (ring + (pos + i) % la, in + i, k * sizeof (float));
+  }
+  return (unsigned) ((pos + n) % la);
+}
+
+/* Linked maximum of n values of `nsrc` planar arrays: the array itself for
+ * one, else into out (tmp: scratch of n). */
+static const float *
+link_max (float *const *src, unsigned nsrc, float *out, float *tmp, size_t n)
+{
+  unsigned c;
+
+  if (nsrc == 1)
+    return src[0];
+  mst_orc_absmax2_f32 (out, src[0], src[1], (int) n);
+  for (c = 2; c < nsrc; c++) {
+    memcpy (tmp, out, n * sizeof (float));
+    mst_orc_absmax2_f32 (out, tmp, src[c], (int) n);
+  }
+  return out;
+}
+
+/* Gain computers for the n frames just written, from the per-channel
+ * bounds lim->env[c] and peaks lim->pk[c] (c < nenv: channels, or 1 in
+ * envelope mode where env[0] stands for every channel; env_is_pk: the
+ * bounds are the peaks, lim->pk is not filled; pk_max: the largest peak,
+ * < 0 when unknown); fills lim->gain[p][0..n) for p < npipes.
+ * Returns 1 when every gain is exactly 1.0 (then lim->gain may not be
+ * filled). */
 static int
-gains (MstLimiter * lim, size_t n)
+gains (MstLimiter * lim, size_t n, unsigned nenv, int env_is_pk, float pk_max)
 {
   unsigned nch = lim->channels, c, p;
   float ceil_f = (float) lim->ceiling;
   double ceil_d = lim->ceiling;
-  double link = lim->link;
+  /* env mode: one linked envelope, so the gain is linked */
+  double link = nenv == 1 ? 1.0 : lim->link;
   unsigned win = lim->n_avg + 2 * lim->edge +
       (lim->auto_release ? lim->hold : 0);
+  unsigned la = lim->la, pos = lim->pk_pos;
   double peak_max = lim->stats.input_peak;
   double out_max = lim->stats.output_peak;
+  double gain_min = lim->stats.gain_min, g = lim->stats.gain;
+  const float *el, *ml;
+  float mmax;
+  double *rv = lim->rbuf;
   int unity = 1;
-  size_t i;
+  size_t i, n_one = 0;
 
-  /* peaks per channel and frame */
-  for (c = 0; c < nch; c++) {
-    if (lim->true_peak) {
-      detect (lim, c, lim->det[c], n, lim->step, lim->env[c], lim->pk[c]);
-    } else {
-      for (i = 0; i < n; i++)
-        lim->env[c][i] = lim->pk[c][i] =
-            fabsf (ring_frame (lim, (long) i - (long) lim->lat_det, c));
-    }
+  /* linked bound and peak (the bit patterns' max: exact for these
+   * non-negative values) */
+  el = link_max (lim->env, nenv, lim->elink, lim->m2, n);
+  ml = env_is_pk ? el : link_max (lim->pk, nenv, lim->mlink, lim->m2, n);
+  mmax = pk_max >= 0.0f ? pk_max : abs_max (ml, n);
+  if (mmax > FLT_MAX) {
+    /* saturate an overflowed peak for the statistics */
+    float *m_sat = lim->m2 + LIM_BLOCK;
+    for (i = 0; i < n; i++)
+      m_sat[i] = stat_peak (ml[i]);
+    ml = m_sat;
+    mmax = FLT_MAX;
   }
+  if (mmax > peak_max)
+    peak_max = mmax;
 
   /* linked / per-channel mode */
   if (link < 1.0) {
@@ -886,30 +1558,48 @@ gains (MstLimiter * lim, size_t n)
     lim->link_countdown = lim->dq_cap + lim->n_avg + lim->hold + 1;
   }
 
-  for (i = 0; i < n; i++) {
-    float e = 0.0f, m = 0.0f, md;
-    double r_link, gmin = 1.0, gmax;
-    uint64_t t = lim->step++;
+  if (lim->npipes == 1) {
+    LimPipe *pp = &lim->pipes[0];
+    float *md = lim->hfw;
+    LimBlockStats bs;
 
-    for (c = 0; c < nch; c++) {
-      if (lim->env[c][i] > e)
-        e = lim->env[c][i];
-      if (lim->pk[c][i] > m)
-        m = lim->pk[c][i];
-    }
-    if (m > peak_max)
-      peak_max = m;
-    md = lim->pk_ring[lim->pk_pos];
-    lim->pk_ring[lim->pk_pos] = m;
-    lim->pk_pos = lim->pk_pos + 1 == lim->la ? 0 : lim->pk_pos + 1;
-    r_link = e > ceil_f ? ceil_d / (double) e : 1.0;
-
-    if (lim->npipes == 1) {
-      gmin = pipe_step (&lim->pipes[0], lim, t, win, r_link);
-      lim->gain[0][i] = gmin;
+    /* the linked peak delayed by the lookahead, to meet its gain */
+    pos = delay_block (lim->pk_ring, la, pos, ml, md, n);
+    bs.out_max = out_max;
+    bs.gain_min = gain_min;
+    bs.n_one = 0;
+    if ((env_is_pk ? mmax : abs_max (el, n)) <= ceil_f && pipe_quiet (pp)) {
+      /* no reduction anywhere: only the release (and avg) move */
+      pipe_release (pp, lim, lim->step, n, lim->gain[0], md, &bs);
     } else {
-      for (p = 0; p < nch; p++) {
-        double r = r_link, g;
+      for (i = 0; i < n; i++) {
+        float e = el[i];
+        rv[i] = e > ceil_f ? ceil_d / (double) e : 1.0;
+      }
+      pipe_run (pp, lim, lim->step, win, rv, lim->gain[0], n, md, &bs);
+    }
+    out_max = bs.out_max;
+    gain_min = bs.gain_min;
+    n_one = bs.n_one;
+    g = pp->g;
+    /* the per-channel peaks go along, for the per-channel statistics */
+    for (c = 0; c < nch; c++) {
+      const float *pc = nenv == 1 ? ml : env_is_pk ? lim->env[c] : lim->pk[c];
+      if (pc != ml && mmax >= FLT_MAX) {
+        float *m_sat = lim->elink;
+        for (i = 0; i < n; i++)
+          m_sat[i] = stat_peak (pc[i]);
+        pc = m_sat;
+      }
+      delay_block (lim->pkc_ring + (size_t) c * la, la, lim->pk_pos, pc,
+          NULL, n);
+    }
+    unity = n_one == n;
+  } else {
+    for (p = 0; p < nch; p++) {
+      for (i = 0; i < n; i++) {
+        float e = el[i];
+        double r_link = e > ceil_f ? ceil_d / (double) e : 1.0, r = r_link;
         if (link < 1.0) {
           float ec = lim->env[p][i];
           double rc = ec > ceil_f ? ceil_d / (double) ec : 1.0;
@@ -917,27 +1607,48 @@ gains (MstLimiter * lim, size_t n)
           if (r > rc)
             r = rc;
         }
-        g = pipe_step (&lim->pipes[p], lim, t, win, r);
-        lim->gain[p][i] = g;
-        if (g < gmin)
-          gmin = g;
+        rv[i] = r;
       }
+      pipe_run (&lim->pipes[p], lim, lim->step, win, rv, lim->gain[p], n,
+          NULL, NULL);
     }
-    gmax = gmin;
-    if (lim->npipes > 1)
-      for (p = 0; p < nch; p++)
-        if (lim->gain[p][i] > gmax)
-          gmax = lim->gain[p][i];
-    if (gmax * md > out_max)
-      out_max = gmax * md;
-    if (gmin != 1.0)
-      unity = 0;
-    if (gmin < lim->stats.gain_min)
-      lim->stats.gain_min = gmin;
-    lim->stats.gain = gmin;
+
+    /* statistics: each channel's peak delayed by the lookahead times its
+     * gain */
+    for (i = 0; i < n; i++) {
+      double om = 0.0;
+      lim->pk_ring[pos] = ml[i];
+      g = 1.0;
+      for (c = 0; c < nch; c++) {
+        float *q = &lim->pkc_ring[c * la + pos];
+        double gc = lim->gain[c][i];
+        if (gc * *q > om)
+          om = gc * *q;
+        *q = stat_peak (nenv == 1 ? ml[i] : env_is_pk ? lim->env[c][i] :
+            lim->pk[c][i]);
+        if (gc < g)
+          g = gc;
+      }
+      pos = pos + 1 == la ? 0 : pos + 1;
+      if (om > out_max)
+        out_max = om;
+      if (g != 1.0)
+        unity = 0;
+      if (g < gain_min)
+        gain_min = g;
+      /* pipe 0's gains serve all channels if the switch back to linked
+       * ends with this block */
+      if (lim->gain[0][i] == 1.0)
+        n_one++;
+    }
   }
+  lim->pk_pos = pos;
+  lim->n_one = n_one;
   lim->stats.input_peak = peak_max;
   lim->stats.output_peak = out_max;
+  lim->stats.gain_min = gain_min;
+  lim->stats.gain = g;
+  lim->step += n;
 
   if (lim->link_countdown > 0) {
     lim->link_countdown = lim->link_countdown > n ? lim->link_countdown - n : 0;
@@ -963,23 +1674,26 @@ output_f32 (MstLimiter * lim, float *out, size_t pos, size_t off, size_t n,
   }
   if (lim->npipes == 1) {
     const double *g = lim->gain[0] + off;
-    float *gf = lim->gainf;
-    for (i = 0; i < n; i++)
-      gf[i] = (float) g[i];
-    if (nch == 1)
-      mst_orc_lim_gain_f32 (out, r, gf, (int) n);
-    else if (nch == 2)
-      mst_orc_lim_gain2_f32 (out, r, gf, (int) n);
-    else
+    if (nch == 1) {
+      mst_orc_lim_gaind_f32 (out, r, g, (int) n);
+    } else if (nch == 2) {
+      mst_orc_lim_gaind2_f32 (out, r, g, (int) n);
+    } else {
+      float *gf = lim->gainf;
+      for (i = 0; i < n; i++)
+        gf[i] = (float) g[i];
       for (i = 0; i < n; i++)
         for (c = 0; c < nch; c++)
           out[i * nch + c] = r[i * nch + c] * gf[i];
+    }
     /* frames at exactly unity gain stay bit-exact (ORC flushes
      * denormals) */
-    for (i = 0; i < n; i++)
-      if (g[i] == 1.0)
-        for (c = 0; c < nch; c++)
-          out[i * nch + c] = r[i * nch + c];
+    if (lim->n_one > 0) {
+      for (i = 0; i < n; i++)
+        if (g[i] == 1.0)
+          for (c = 0; c < nch; c++)
+            out[i * nch + c] = r[i * nch + c];
+    }
   } else {
     for (i = 0; i < n; i++)
       for (c = 0; c < nch; c++) {
@@ -1006,9 +1720,11 @@ output_f64 (MstLimiter * lim, double *out, size_t pos, size_t off, size_t n,
     const double *g = lim->gain[0] + off;
     if (nch == 1) {
       mst_orc_lim_gain_f64 (out, r, g, (int) n);
-      for (i = 0; i < n; i++)
-        if (g[i] == 1.0)
-          out[i] = r[i];
+      if (lim->n_one > 0) {
+        for (i = 0; i < n; i++)
+          if (g[i] == 1.0)
+            out[i] = r[i];
+      }
     } else {
       for (i = 0; i < n; i++)
         for (c = 0; c < nch; c++)
@@ -1021,37 +1737,88 @@ output_f64 (MstLimiter * lim, double *out, size_t pos, size_t off, size_t n,
   }
 }
 
+/* The linked envelope of env mode for a block: env * scale, saturated at
+ * +Inf (NaN too), as the bound and the peak of "channel" 0. */
 static void
-process (MstLimiter * lim, const void *in, void *out, size_t frames, int f64)
+scale_env (MstLimiter * lim, const float *env, double scale, size_t n)
 {
-  unsigned nch = lim->channels;
+  float *e = lim->env[0], *p = lim->pk[0];
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    float v = (float) fabs ((double) env[i] * scale);
+    if (!(v <= FLT_MAX))
+      v = INFINITY;
+    e[i] = p[i] = v;
+  }
+}
+
+/* process (env NULL) or process_env */
+static void
+process (MstLimiter * lim, const void *in, void *out, size_t frames, int f64,
+    const float *env, double env_scale)
+{
+  unsigned nch = lim->channels, c;
   size_t esz = f64 ? sizeof (double) : sizeof (float);
   size_t lat = mst_limiter_latency (lim);
+  float thr = (float) lim->ceiling / (float) LIM_FIT_MAX;
 
   if (lim->ring_f64 != f64) {
     /* format change: start from silence in the new format */
     lim->ring_f64 = f64;
     mst_limiter_reset (lim);
   }
+  if (env) {
+    lim->mode = LIM_MODE_ENV;
+  } else if (lim->mode != LIM_MODE_PROCESS) {
+    /* the detector missed frames (env mode) or ran on another stream
+     * (detect mode): refill it from the delay line */
+    lim->mode = LIM_MODE_PROCESS;
+    if (lim->true_peak)
+      prime_detector (lim);
+  }
 
   while (frames > 0) {
     size_t n = frames < LIM_BLOCK ? frames : LIM_BLOCK;
     size_t rp, done;
-    int unity;
+    int unity, det = !env && lim->true_peak;
 
-    /* keep writes contiguous in the ring */
-    if (lim->ring_pos + n > lim->ring_len)
+    /* Blocks end at the end of the ring while per-channel gain
+     * computers run: the switch back to linked happens at the end of a
+     * block, and these are the block bounds it always had.  Otherwise a
+     * block may wrap around the ring. */
+    if (lim->npipes > 1 && lim->ring_pos + n > lim->ring_len)
       n = lim->ring_len - lim->ring_pos;
 
     /* the output frames of this block are read before the input
      * overwrites them only if they alias; the ring holds latency + block
      * frames, so writing n new frames never reaches the n oldest
      * unread ones */
-    if (f64)
-      input_f64 (lim, (const double *) in, n);
-    else
-      input_f32 (lim, (const float *) in, n);
-    unity = gains (lim, n);
+    input (lim, in, n, f64, !env, det);
+    if (env) {
+      scale_env (lim, env, env_scale, n);
+      env += n;
+      unity = gains (lim, n, 1, 1, -1.0f);
+    } else {
+      int quiet[MST_CHANNELS_MAX], env_is_pk = 1;
+      float pk_max = -1.0f, m;
+      if (det) {
+        pk_max = 0.0f;
+        for (c = 0; c < nch; c++) {
+          quiet[c] = detect (lim, c, n, lim->step, lim->env[c], lim->pk[c],
+              thr, &m);
+          env_is_pk &= quiet[c];
+          pk_max = m > pk_max ? m : pk_max;
+        }
+        /* a quiet channel's peaks are its bounds */
+        for (c = 0; c < nch && !env_is_pk; c++)
+          if (quiet[c])
+            memcpy (lim->pk[c], lim->env[c], n * sizeof (float));
+      } else {
+        sample_peaks (lim, n);
+      }
+      unity = gains (lim, n, nch, env_is_pk, pk_max);
+    }
 
     rp = (lim->ring_pos + lim->ring_len - lat) % lim->ring_len;
     done = 0;
@@ -1068,8 +1835,8 @@ process (MstLimiter * lim, const void *in, void *out, size_t frames, int f64)
     }
 
     lim->ring_pos += n;
-    if (lim->ring_pos == lim->ring_len)
-      lim->ring_pos = 0;
+    if (lim->ring_pos >= lim->ring_len)
+      lim->ring_pos -= lim->ring_len;
     in = (const char *) in + n * nch * esz;
     out = (char *) out + n * nch * esz;
     frames -= n;
@@ -1082,7 +1849,7 @@ mst_limiter_process_f32 (MstLimiter * lim, const float *in, float *out,
 {
   MstFpMode fp_mode = mst_fp_mode_save ();
 
-  process (lim, in, out, frames, 0);
+  process (lim, in, out, frames, 0, NULL, 1.0);
   mst_fp_mode_restore (fp_mode);
 }
 
@@ -1092,6 +1859,118 @@ mst_limiter_process_f64 (MstLimiter * lim, const double *in, double *out,
 {
   MstFpMode fp_mode = mst_fp_mode_save ();
 
-  process (lim, in, out, frames, 1);
+  process (lim, in, out, frames, 1, NULL, 1.0);
+  mst_fp_mode_restore (fp_mode);
+}
+
+void
+mst_limiter_process_env_f32 (MstLimiter * lim, const float *in, float *out,
+    size_t frames, const float *env, double env_scale)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+
+  process (lim, in, out, frames, 0, env, env_scale);
+  mst_fp_mode_restore (fp_mode);
+}
+
+void
+mst_limiter_process_env_f64 (MstLimiter * lim, const double *in,
+    double *out, size_t frames, const float *env, double env_scale)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+
+  process (lim, in, out, frames, 1, env, env_scale);
+  mst_fp_mode_restore (fp_mode);
+}
+
+/* Detector only: planar, cleaned input into lim->det[c][0..n) (after the
+ * LIM_PRIME frames of history), the linked envelope out. */
+static void
+detect_block (MstLimiter * lim, size_t n, float *env)
+{
+  unsigned nch = lim->channels, c;
+  size_t i;
+
+  for (c = 0; c < nch; c++) {
+    float *x = lim->det[c];
+    if (lim->true_peak) {
+      float pk_max;
+      detect (lim, c, n, lim->det_step, lim->env[c], lim->pk[c], 0.0f, &pk_max);
+    } else {
+      for (i = 0; i < n; i++)
+        lim->env[c][i] = fabsf (x[(long) i - LIM_DET_DELAY]);
+      /* the last LIM_PRIME frames stay in front of the next block */
+      memmove (x - LIM_PRIME, x + n - LIM_PRIME, LIM_PRIME * sizeof (float));
+    }
+  }
+  for (i = 0; i < n; i++) {
+    float e = 0.0f;
+    for (c = 0; c < nch; c++)
+      if (lim->env[c][i] > e)
+        e = lim->env[c][i];
+    env[i] = e;
+  }
+  lim->det_step += n;
+}
+
+void
+mst_limiter_detect_f32 (MstLimiter * lim, const float *in, size_t frames,
+    float *env)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+  unsigned nch = lim->channels, c;
+
+  lim->mode = LIM_MODE_DETECT;
+  while (frames > 0) {
+    size_t n = frames < LIM_BLOCK ? frames : LIM_BLOCK, i;
+    int32_t bad = 0;
+
+    if (nch == 1) {
+      memcpy (lim->det[0], in, n * sizeof (float));
+    } else if (nch == 2) {
+      mst_orc_deinterleave2_f32 (lim->det[0], lim->det[1], in, (int) n);
+    } else {
+      for (c = 0; c < nch; c++)
+        for (i = 0; i < n; i++)
+          lim->det[c][i] = in[i * nch + c];
+    }
+    mst_orc_count_nonfinite_f32 (&bad, in, (int) (n * nch));
+    if (bad) {
+      for (c = 0; c < nch; c++)
+        for (i = 0; i < n; i++)
+          if (!isfinite (lim->det[c][i]))
+            lim->det[c][i] = 0.0f;
+    }
+    detect_block (lim, n, env);
+    in += n * nch;
+    env += n;
+    frames -= n;
+  }
+  mst_fp_mode_restore (fp_mode);
+}
+
+void
+mst_limiter_detect_f64 (MstLimiter * lim, const double *in, size_t frames,
+    float *env)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+  unsigned nch = lim->channels, c;
+
+  lim->mode = LIM_MODE_DETECT;
+  while (frames > 0) {
+    size_t n = frames < LIM_BLOCK ? frames : LIM_BLOCK, i;
+
+    for (i = 0; i < n; i++)
+      for (c = 0; c < nch; c++) {
+        double v = in[i * nch + c];
+        if (!(fabs (v) <= FLT_MAX))
+          v = isfinite (v) ? (v > 0.0 ? FLT_MAX : -FLT_MAX) : 0.0;
+        lim->det[c][i] = (float) v;
+      }
+    detect_block (lim, n, env);
+    in += n * nch;
+    env += n;
+    frames -= n;
+  }
   mst_fp_mode_restore (fp_mode);
 }

@@ -42,17 +42,21 @@ typedef struct MstLimiter MstLimiter;
 #define MST_LIMITER_RELEASE_DEFAULT 150.0
 
 /* Gain statistics since the last mst_limiter_take_stats ().  Gains are
- * linear (1.0 = no reduction). */
+ * linear (1.0 = no reduction).  Peaks saturate at FLT_MAX. */
 typedef struct
 {
-  double gain;                  /* gain of the last output frame */
+  double gain;                  /* gain of the last output frame (the
+                                 * smallest over channels) */
   double gain_min;              /* smallest gain applied */
   double input_peak;            /* largest detected (true) peak after the
                                  * input gain, linear: the 4x detector's
-                                 * peak fit, without its safety terms */
+                                 * peak fit, without its safety terms
+                                 * (envelope mode: env * env_scale, which
+                                 * includes them) */
   double output_peak;           /* the same peaks times the gain applied
-                                 * to them: the output peak as the
-                                 * detector sees it */
+                                 * to them (per channel when link < 1):
+                                 * the output peak as the detector sees
+                                 * it; at most the ceiling */
   size_t nonfinite;             /* Inf/NaN input samples replaced by 0 */
 } MstLimiterStats;
 
@@ -89,11 +93,54 @@ void mst_limiter_set_true_peak (MstLimiter * lim, int on);
 void mst_limiter_set_link (MstLimiter * lim, double link);
 
 /* Process `frames` interleaved frames.  out may be the same buffer as in.
- * Non-finite input samples are replaced by 0 (counted in the stats). */
+ * Non-finite input samples are replaced by 0 (counted in the stats).  The
+ * ceiling holds for any finite input (F64 values beyond the float range,
+ * after the input gain, are clamped to +-FLT_MAX). */
 void mst_limiter_process_f32 (MstLimiter * lim, const float *in, float *out,
     size_t frames);
 void mst_limiter_process_f64 (MstLimiter * lim, const double *in,
     double *out, size_t frames);
+
+/* Detector only: the linked envelope (the bound of the true peak the gain
+ * computer turns into a required gain, the max over channels) of `frames`
+ * input frames, one float per frame: env[i] belongs to the step of input
+ * frame i, as in the limiter's own timing (it bounds the true peak around
+ * input frame i - (latency - lookahead)).  Consumes the frames (a
+ * following call continues the stream) but produces no output and leaves
+ * the gain computer, the delay line and the statistics alone.  Input gain
+ * is not applied; non-finite samples count as 0.  The envelope does not
+ * depend on the ceiling (the peak fit is computed at every frame, which
+ * makes this about as costly as mst_limiter_process_*), so it may be
+ * reused with any ceiling and scale.  True peak on or off as set
+ * (off: the sample peaks).  Use an object for detection from a reset (or
+ * _new) on; a later mst_limiter_process_* on the same object refills the
+ * detector from its delay line first. */
+void mst_limiter_detect_f32 (MstLimiter * lim, const float *in,
+    size_t frames, float *env);
+void mst_limiter_detect_f64 (MstLimiter * lim, const double *in,
+    size_t frames, float *env);
+
+/* As mst_limiter_process_f32/f64, with the detector replaced by
+ * env[i] * env_scale (env from mst_limiter_detect_* on the same stream
+ * from a reset, frame for frame: env[i] for input frame i; env_scale the
+ * factor between that stream and `in`, e.g. the constant gain applied to
+ * it; its sign is ignored).  The ceiling holds as with the detector (the
+ * detector's margin covers the rounding of env_scale * env, and a NaN or
+ * overflowing product counts as an infinite peak).  Differences to
+ * mst_limiter_process_*:
+ *  - the input gain is not applied (in is limited as given: fold any gain
+ *    into in and env_scale);
+ *  - the gain is linked whatever the link setting (the envelope is the
+ *    linked one): link < 1 acts as link 1;
+ *  - the statistics' peaks are env * env_scale, i.e. the detector's bound
+ *    including its HF term, not the peak fit alone.
+ * The detector does not run, so a following mst_limiter_process_* on the
+ * same object first refills it from the delay line (exact again from its
+ * first frame); the two may alternate. */
+void mst_limiter_process_env_f32 (MstLimiter * lim, const float *in,
+    float *out, size_t frames, const float *env, double env_scale);
+void mst_limiter_process_env_f64 (MstLimiter * lim, const double *in,
+    double *out, size_t frames, const float *env, double env_scale);
 
 /* Copy the statistics out and start new ones. */
 void mst_limiter_take_stats (MstLimiter * lim, MstLimiterStats * stats);

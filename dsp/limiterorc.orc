@@ -6,21 +6,25 @@
 # limiter.c therefore copies frames whose gain is exactly 1.0 instead of
 # multiplying them, so the output stays bit-exact when nothing is limited.
 
-# d[i] = s[i] * g[i]  (one channel, or one gain per sample)
-.function mst_orc_lim_gain_f32
+# d[i] = s[i] * (float) g[i]  (one channel; the gains in double)
+.function mst_orc_lim_gaind_f32
 .dest 4 d1 float
 .source 4 s1 float
-.source 4 s2 float
-mulf d1, s1, s2
+.source 8 s2 double
+.temp 4 t1
+convdf t1, s2
+mulf d1, s1, t1
 
-# stereo interleaved: d[2i + c] = s[2i + c] * g[i]
-.function mst_orc_lim_gain2_f32
+# stereo interleaved: d[2i + c] = s[2i + c] * (float) g[i]
+.function mst_orc_lim_gaind2_f32
 .dest 8 d1 float
 .source 8 s1 float
-.source 4 s2 float
-.temp 8 t1
-mergelq t1, s2, s2
-x2 mulf d1, s1, t1
+.source 8 s2 double
+.temp 4 t1
+.temp 8 t2
+convdf t1, s2
+mergelq t2, t1, t1
+x2 mulf d1, s1, t2
 
 # d[i] = s[i] * g[i], double
 .function mst_orc_lim_gain_f64

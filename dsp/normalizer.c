@@ -363,6 +363,8 @@ mst_gain_apply_f32 (const float *in, float *out, size_t n, double gain)
   float g = (float) gain;
   size_t i;
 
+  if (n == 0)
+    return;
   if (!in) {
     memset (out, 0, n * sizeof (float));
     return;
@@ -376,6 +378,8 @@ mst_gain_apply_f64 (const double *in, double *out, size_t n, double gain)
 {
   size_t i;
 
+  if (n == 0)
+    return;
   if (!in) {
     memset (out, 0, n * sizeof (double));
     return;

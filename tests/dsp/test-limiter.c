@@ -764,11 +764,390 @@ GST_START_TEST (test_input_gain)
 
 GST_END_TEST;
 
-/* ORC kernels against their C twins. */
+/* ------------------------------------------------------------------------ */
+/* Extreme input (the Robustness issue): the ceiling holds for any finite
+ * input, after the input gain up to FLT_MAX (F64 beyond it too), and the
+ * statistics stay sane. */
+
+enum
+{
+  EXT_SPRINKLED,                /* music with huge samples sprinkled in */
+  EXT_DC,                       /* music interrupted by huge DC */
+  EXT_NYQUIST,                  /* ... by a huge full swing at fs / 2 */
+  EXT_BURSTS,                   /* bursts of huge noise (link 0.3) */
+  EXT_SPIKES,                   /* single huge samples on one channel */
+  EXT_TONE,                     /* ... by a huge tone at 0.45 fs */
+  EXT_N
+};
+
+static void
+make_extreme (int kind, double huge, double *x, size_t frames, unsigned nch,
+    unsigned rate, uint64_t seed)
+{
+  double *m = g_new (double, frames * 2);
+  MstRng r;
+  size_t i;
+  unsigned c;
+
+  mst_rng_seed (&r, seed);
+  mst_synth_music_f64 (m, frames, 2, rate, -3.0, seed);
+  for (i = 0; i < frames; i++) {
+    gboolean mid = i > frames / 4 && i < frames / 2;
+    for (c = 0; c < nch; c++) {
+      double v = m[2 * i + (c & 1)], u = mst_rng_uniform (&r);
+      switch (kind) {
+        case EXT_SPRINKLED:
+          if (u > 0.999)
+            v = u > 0.9995 ? huge : -huge;
+          break;
+        case EXT_DC:
+          if (mid)
+            v = huge;
+          break;
+        case EXT_NYQUIST:
+          if (mid)
+            v = (i & 1) ? huge : -huge;
+          break;
+        case EXT_BURSTS:
+          if ((i / (rate / 20)) % 4 == 1)
+            v = huge * mst_rng_uniform (&r);
+          break;
+        case EXT_SPIKES:
+          if (i % (rate / 7) == 100 && c == 0)
+            v = huge;
+          break;
+        default:
+          if (mid)
+            v = huge * sin (2.0 * M_PI * 0.45 * (double) i + c);
+          break;
+      }
+      x[i * nch + c] = v;
+    }
+  }
+  g_free (m);
+}
+
+GST_START_TEST (test_extreme_input)
+{
+  static const unsigned rates[] = { 44100, 384000 };
+  static const double huges[] = { 1e10, FLT_MAX };
+  static const double ceils[] = { -24.0, -14.3, -1.0, 0.0 };
+  double worst = -100.0, worst_stat = -100.0;
+  unsigned ri, hi, f64, tp;
+  int kind;
+
+  for (ri = 0; ri < G_N_ELEMENTS (rates); ri++)
+    for (kind = 0; kind < EXT_N; kind++)
+      for (hi = 0; hi < G_N_ELEMENTS (huges); hi++)
+        for (f64 = 0; f64 < 2; f64++)
+          for (tp = 0; tp < 2; tp++) {
+            unsigned rate = rates[ri], nch = 1 + (kind + hi) % 5, c, lat;
+            double ceil_db = ceils[(kind + hi + tp) % 4];
+            double cl = mst_db_to_lin (ceil_db), sp = 0.0, o = 0.0;
+            size_t frames = rate / 4, total, i;
+            MstLimiter *lim = mst_limiter_new (rate, nch, 2.0 + 5.0 * hi);
+            MstLimiterStats st;
+            double *x, *y;
+
+            mst_limiter_set_ceiling (lim, ceil_db);
+            mst_limiter_set_true_peak (lim, tp);
+            /* the largest input gain on 1e10: 6.3e11 */
+            if (hi == 0)
+              mst_limiter_set_input_gain (lim, MST_LIMITER_INPUT_GAIN_MAX);
+            if (kind == EXT_BURSTS)
+              mst_limiter_set_link (lim, 0.3);
+            lat = mst_limiter_latency (lim);
+            total = frames + lat;
+            x = g_new0 (double, total * nch);
+            y = g_new0 (double, total * nch);
+            make_extreme (kind, huges[hi], x, frames, nch, rate, 3 + kind);
+            if (f64) {
+              /* F64 beyond the float range */
+              for (i = 0; i < frames * nch && hi == 1; i++)
+                if (fabs (x[i]) >= FLT_MAX)
+                  x[i] *= 1e100;
+              run_f64 (lim, nch, x, y, frames);
+            } else {
+              float *xf = g_new0 (float, total * nch);
+              float *yf = g_new0 (float, total * nch);
+              mst_synth_to_f32 (xf, x, frames * nch);
+              run_f32 (lim, nch, xf, yf, frames);
+              for (i = 0; i < frames * nch; i++)
+                y[i] = yf[i];
+              g_free (xf);
+              g_free (yf);
+            }
+            mst_limiter_take_stats (lim, &st);
+            for (i = 0; i < frames * nch; i++) {
+              fail_unless (isfinite (y[i]));
+              sp = MAX (sp, fabs (y[i]));
+            }
+            for (c = 0; c < nch && tp; c++)
+              o = MAX (o, mst_refpeak_f64 (y, frames, nch, c));
+            o = db (tp ? o : sp) - ceil_db;
+            fail_unless (tp ? o <= CEIL_TOL_DB : sp <= cl,
+                "kind %d, %g, %u Hz, %u ch, %s, true peak %d, ceiling "
+                "%.1f: output peak %+.4f dB over", kind, huges[hi], rate,
+                nch, f64 ? "F64" : "F32", tp, ceil_db, o);
+            fail_unless (isfinite (st.input_peak) && st.input_peak > cl);
+            fail_unless (st.output_peak <= cl, "statistics: output peak "
+                "%+.4f dB over the ceiling", db (st.output_peak / cl));
+            worst = MAX (worst, o);
+            worst_stat = MAX (worst_stat, db (st.output_peak / cl));
+            mst_limiter_free (lim);
+            g_free (x);
+            g_free (y);
+          }
+  GST_INFO ("extreme input: worst output peak vs ceiling %+.4f dB, "
+      "statistics %+.4f dB", worst, worst_stat);
+}
+
+GST_END_TEST;
+
+/* Link 0: the output peak estimate is per channel (a quiet channel's
+ * unity gain never meets the loud channel's peak). */
+GST_START_TEST (test_stats_unlinked)
+{
+  unsigned rate = 48000;
+  size_t frames = rate / 2, i;
+  double *x = g_new (double, frames * 2);
+  double *y = g_new (double, frames * 2);
+  MstLimiter *lim = mst_limiter_new (rate, 2, 5.0);
+  double cl = mst_db_to_lin (-1.0);
+  MstLimiterStats st;
+
+  mst_limiter_set_link (lim, 0.0);
+  for (i = 0; i < frames; i++) {
+    x[2 * i] = 4.0 * sin (2.0 * M_PI * 440.0 * (double) i / rate);
+    x[2 * i + 1] = 0.01 * sin (2.0 * M_PI * 660.0 * (double) i / rate);
+  }
+  run_f64 (lim, 2, x, y, frames);
+  mst_limiter_take_stats (lim, &st);
+  fail_unless (st.input_peak > 3.9, "input peak %g", st.input_peak);
+  fail_unless (st.output_peak <= cl && st.output_peak > 0.9 * cl,
+      "output peak %g, ceiling %g", st.output_peak, cl);
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* Detector only and envelope mode (loudnorm's file mode). */
+
+/* Runs `frames` frames (+ the latency of silence) of x through
+ * process_env with the envelope of detect (the same stream at unity
+ * gain) scaled by g, the input being g * x, and through process on
+ * g * x; the outputs, aligned, into ye and yp. */
+static void
+env_vs_process (unsigned rate, unsigned nch, gboolean tp, gboolean f64,
+    const double *x, size_t frames, double g, double *ye, double *yp)
+{
+  MstLimiter *ld = mst_limiter_new (rate, nch, 5.0);
+  MstLimiter *le = mst_limiter_new (rate, nch, 5.0);
+  MstLimiter *lp = mst_limiter_new (rate, nch, 5.0);
+  unsigned lat = mst_limiter_latency (ld);
+  size_t total = frames + lat, pos = 0, k = 0, i;
+  static const size_t sizes[] = { 4096, 1, 333, 1024, 7, 480 };
+  double *xd = g_new0 (double, total * nch), *bd = NULL, *pd = NULL;
+  float *xf = NULL, *bf = NULL, *pf = NULL;
+  float *env = g_new (float, total);
+
+  memcpy (xd, x, frames * nch * sizeof (double));
+  if (f64) {
+    bd = g_new (double, total * nch);
+    pd = g_new (double, total * nch);
+    for (i = 0; i < total * nch; i++)
+      bd[i] = pd[i] = g * xd[i];
+  } else {
+    xf = g_new (float, total * nch);
+    bf = g_new (float, total * nch);
+    pf = g_new (float, total * nch);
+    mst_synth_to_f32 (xf, xd, total * nch);
+    for (i = 0; i < total * nch; i++)
+      bf[i] = pf[i] = (float) (g * xf[i]);
+  }
+  mst_limiter_set_true_peak (ld, tp);
+  mst_limiter_set_true_peak (le, tp);
+  mst_limiter_set_true_peak (lp, tp);
+  /* the envelope in blocks of another size than the processing */
+  while (pos < total) {
+    size_t n = MIN (sizes[k++ % G_N_ELEMENTS (sizes)] + 100, total - pos);
+    if (f64)
+      mst_limiter_detect_f64 (ld, xd + pos * nch, n, env + pos);
+    else
+      mst_limiter_detect_f32 (ld, xf + pos * nch, n, env + pos);
+    pos += n;
+  }
+  for (pos = 0, k = 0; pos < total; pos += MIN (sizes[k], total - pos),
+      k = (k + 1) % G_N_ELEMENTS (sizes)) {
+    size_t n = MIN (sizes[k], total - pos);
+    if (f64) {
+      mst_limiter_process_env_f64 (le, bd + pos * nch, bd + pos * nch, n,
+          env + pos, g);
+      mst_limiter_process_f64 (lp, pd + pos * nch, pd + pos * nch, n);
+    } else {
+      mst_limiter_process_env_f32 (le, bf + pos * nch, bf + pos * nch, n,
+          env + pos, g);
+      mst_limiter_process_f32 (lp, pf + pos * nch, pf + pos * nch, n);
+    }
+  }
+  for (i = 0; i < frames * nch; i++) {
+    ye[i] = f64 ? bd[lat * nch + i] : bf[lat * nch + i];
+    yp[i] = f64 ? pd[lat * nch + i] : pf[lat * nch + i];
+  }
+  mst_limiter_free (ld);
+  mst_limiter_free (le);
+  mst_limiter_free (lp);
+  g_free (xd);
+  g_free (bd);
+  g_free (pd);
+  g_free (xf);
+  g_free (bf);
+  g_free (pf);
+  g_free (env);
+}
+
+/* Music driven 6 and 12 dB into the limiter: process_env with the
+ * envelope of the unity-gain stream scaled by g gives the output of
+ * process on g * x within 1e-5 relative, and the ceiling holds. */
+GST_START_TEST (test_env_matches_process)
+{
+  static const unsigned rates[] = { 44100, 48000 };
+  static const double overs[] = { 6.0, 12.0 };
+  double worst_rel = 0.0, worst_tp = -100.0;
+  size_t equal = 0, count = 0;
+  unsigned r, o, tp, f64;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++)
+    for (o = 0; o < G_N_ELEMENTS (overs); o++)
+      for (tp = 0; tp < 2; tp++)
+        for (f64 = 0; f64 < 2; f64++) {
+          unsigned rate = rates[r], nch = 2, c;
+          size_t frames = rate * 2, i;
+          double *x = g_new (double, frames * nch);
+          double *ye = g_new (double, frames * nch);
+          double *yp = g_new (double, frames * nch);
+          /* music with its peaks at the ceiling, driven `over` dB in */
+          double g = mst_db_to_lin (overs[o]), rel = 0.0, t = 0.0;
+
+          mst_synth_music_f64 (x, frames, nch, rate, -1.0, 7 + r);
+          env_vs_process (rate, nch, tp, f64, x, frames, g, ye, yp);
+          for (i = 0; i < frames * nch; i++) {
+            count++;
+            if (ye[i] == yp[i]) {
+              equal++;
+              continue;
+            }
+            rel = MAX (rel, fabs (ye[i] - yp[i]) / fabs (yp[i]));
+          }
+          fail_unless (rel <= 1e-5, "%u Hz, +%.0f dB, true peak %u, %s: "
+              "relative difference %g", rate, overs[o], tp,
+              f64 ? "F64" : "F32", rel);
+          for (c = 0; c < nch; c++)
+            t = MAX (t, tp ? mst_refpeak_f64 (ye, frames, nch, c) : 0.0);
+          if (tp) {
+            t = db (t) + 1.0;
+            fail_unless (t <= CEIL_TOL_DB, "%u Hz, +%.0f dB, %s: output "
+                "true peak %+.4f dB over", rate, overs[o],
+                f64 ? "F64" : "F32", t);
+            worst_tp = MAX (worst_tp, t);
+          } else {
+            for (i = 0; i < frames * nch; i++)
+              fail_unless (fabs (ye[i]) <= mst_db_to_lin (-1.0));
+          }
+          worst_rel = MAX (worst_rel, rel);
+          g_free (x);
+          g_free (ye);
+          g_free (yp);
+        }
+  GST_INFO ("envelope mode vs process: %" G_GSIZE_FORMAT " of %"
+      G_GSIZE_FORMAT " samples equal, largest relative difference %g; "
+      "output true peak vs ceiling %+.4f dB", equal, count, worst_rel,
+      worst_tp);
+}
+
+GST_END_TEST;
+
+/* A gain that is a power of two scales every step of the detector
+ * exactly: then process_env is process, bit for bit. */
+GST_START_TEST (test_env_exact_pow2)
+{
+  unsigned rate = 48000, nch = 2;
+  size_t frames = rate, i;
+  double *x = g_new (double, frames * nch);
+  double *ye = g_new (double, frames * nch);
+  double *yp = g_new (double, frames * nch);
+
+  mst_synth_music_f64 (x, frames, nch, rate, -1.0, 3);
+  env_vs_process (rate, nch, TRUE, TRUE, x, frames, 4.0, ye, yp);
+  for (i = 0; i < frames * nch; i++)
+    fail_unless (ye[i] == yp[i], "sample %" G_GSIZE_FORMAT ": %.17g vs "
+        "%.17g", i, ye[i], yp[i]);
+  g_free (x);
+  g_free (ye);
+  g_free (yp);
+}
+
+GST_END_TEST;
+
+/* Envelope mode and process may alternate on one object (process refills
+ * its detector from the delay line); link < 1 acts as link 1 in envelope
+ * mode; the ceiling holds throughout. */
+GST_START_TEST (test_env_alternate)
+{
+  unsigned rate = 44100, nch = 2, lat, k = 0;
+  size_t frames = rate * 2, total, pos = 0, i;
+  double *x = g_new (double, frames * nch), *y, *env_in;
+  float *env;
+  MstLimiter *ld = mst_limiter_new (rate, nch, 3.0);
+  MstLimiter *lim = mst_limiter_new (rate, nch, 3.0);
+  double g = mst_db_to_lin (9.0), o = 0.0;
+
+  lat = mst_limiter_latency (lim);
+  total = frames + lat;
+  env = g_new (float, total);
+  env_in = g_new0 (double, total * nch);
+  y = g_new0 (double, total * nch);
+  mst_synth_music_f64 (x, frames, nch, rate, -1.0, 11);
+  /* the channels differ, so that an unlinked gain would differ */
+  for (i = 0; i < frames; i++)
+    x[2 * i + 1] *= 0.25;
+  memcpy (env_in, x, frames * nch * sizeof (double));
+  mst_limiter_detect_f64 (ld, env_in, total, env);
+  for (i = 0; i < total * nch; i++)
+    y[i] = g * env_in[i];
+  mst_limiter_set_link (lim, 0.0);
+  while (pos < total) {
+    size_t n = MIN (rate / 10, total - pos);
+    if (k++ % 2 == 0)
+      mst_limiter_process_env_f64 (lim, y + pos * nch, y + pos * nch, n,
+          env + pos, g);
+    else
+      mst_limiter_process_f64 (lim, y + pos * nch, y + pos * nch, n);
+    pos += n;
+  }
+  for (i = 0; i < nch; i++)
+    o = MAX (o, mst_refpeak_f64 (y + lat * nch, frames, nch, i));
+  fail_unless (db (o) <= -1.0 + CEIL_TOL_DB, "true peak %+.4f dB over",
+      db (o) + 1.0);
+  mst_limiter_free (ld);
+  mst_limiter_free (lim);
+  g_free (x);
+  g_free (y);
+  g_free (env_in);
+  g_free (env);
+}
+
+GST_END_TEST;
+
+/* ORC kernels against their C twins (ORC float rules: denormal inputs
+ * and results flushed to zero, so the twins stay away from them). */
 GST_START_TEST (test_orc_twins)
 {
   size_t n = 1003, i;
-  float *s = g_new (float, 2 * n), *g = g_new (float, n);
+  float *s = g_new (float, 2 * n);
   float *d = g_new (float, 2 * n), *t = g_new (float, 2 * n);
   double *sd = g_new (double, n), *gd = g_new (double, n);
   double *dd = g_new (double, n);
@@ -779,25 +1158,24 @@ GST_START_TEST (test_orc_twins)
   for (i = 0; i < n; i++) {
     s[2 * i] = (float) mst_rng_uniform (&r);
     s[2 * i + 1] = (float) mst_rng_uniform (&r) * 4.0f;
-    g[i] = (float) (0.5 * mst_rng_uniform (&r) + 0.5);
     sd[i] = mst_rng_uniform (&r) * 3.0;
-    gd[i] = 0.5 * mst_rng_uniform (&r) + 0.5;
+    /* gains of every size the limiter makes, 1.0 included */
+    gd[i] = i % 7 == 0 ? 1.0 : pow (10.0, -3.0 * (mst_rng_uniform (&r) + 1.0));
   }
-  mst_orc_lim_gain_f32 (d, s, g, (int) n);
+  mst_orc_lim_gaind_f32 (d, s, gd, (int) n);
   for (i = 0; i < n; i++)
-    t[i] = s[i] * g[i];
+    t[i] = s[i] * (float) gd[i];
   fail_unless (memcmp (d, t, n * sizeof (float)) == 0);
-  mst_orc_lim_gain2_f32 (d, s, g, (int) n);
+  mst_orc_lim_gaind2_f32 (d, s, gd, (int) n);
   for (i = 0; i < n; i++) {
-    t[2 * i] = s[2 * i] * g[i];
-    t[2 * i + 1] = s[2 * i + 1] * g[i];
+    t[2 * i] = s[2 * i] * (float) gd[i];
+    t[2 * i + 1] = s[2 * i + 1] * (float) gd[i];
   }
   fail_unless (memcmp (d, t, 2 * n * sizeof (float)) == 0);
   mst_orc_lim_gain_f64 (dd, sd, gd, (int) n);
   for (i = 0; i < n; i++)
     fail_unless (dd[i] == sd[i] * gd[i]);
   g_free (s);
-  g_free (g);
   g_free (d);
   g_free (t);
   g_free (sd);
@@ -849,6 +1227,11 @@ limiter_suite (void)
   tcase_add_test (tc, test_switching);
   tcase_add_test (tc, test_ceiling_holds);
   tcase_add_test (tc, test_ceiling_random);
+  tcase_add_test (tc, test_extreme_input);
+  tcase_add_test (tc, test_stats_unlinked);
+  tcase_add_test (tc, test_env_matches_process);
+  tcase_add_test (tc, test_env_exact_pow2);
+  tcase_add_test (tc, test_env_alternate);
   return s;
 }
 
