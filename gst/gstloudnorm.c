@@ -339,7 +339,8 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
    *
    * Longest stream `file` mode holds, in nanoseconds; a longer one stops
    * with an error naming this property.  Memory: the stream as received
-   * (48 kHz stereo F32: 384 kB per second, 691 MB per 30 minutes).
+   * (48 kHz stereo F32: 384 kB per second, 691 MB per 30 minutes) and its
+   * peak envelope (one float per frame: 192 kB per second at 48 kHz).
    */
   g_object_class_install_property (gobject_class, PROP_MAX_DURATION,
       g_param_spec_uint64 ("max-duration", "Maximum duration",
@@ -473,6 +474,74 @@ gst_loudnorm_clear_held (GstLoudnorm * self)
   while ((b = g_queue_pop_head (&self->held)))
     gst_buffer_unref (b);
   self->held_frames = 0;
+  g_free (self->env);
+  self->env = NULL;
+  self->env_len = self->env_cap = self->env_pos = 0;
+  self->env_off = FALSE;
+}
+
+/* Streaming thread, file mode: room for `frames` more envelope values;
+ * FALSE (and no envelope from now on) when memory runs out. */
+static gboolean
+gst_loudnorm_env_reserve (GstLoudnorm * self, guint64 frames)
+{
+  guint64 need = self->env_len + frames, cap;
+  gfloat *env;
+
+  if (need <= self->env_cap)
+    return TRUE;
+  cap = MAX (need, self->env_cap + self->env_cap / 2);
+  cap = MAX (cap, (guint64) self->rate);
+  env = cap <= G_MAXSIZE / sizeof (gfloat) ?
+      g_try_realloc (self->env, cap * sizeof (gfloat)) : NULL;
+  if (!env) {
+    GST_WARNING_OBJECT (self, "no memory for the peak envelope of %"
+        G_GUINT64_FORMAT " frames: the passes run the detector", need);
+    g_free (self->env);
+    self->env = NULL;
+    self->env_len = self->env_cap = 0;
+    self->env_off = TRUE;
+    return FALSE;
+  }
+  self->env = env;
+  self->env_cap = cap;
+  return TRUE;
+}
+
+/* Streaming thread, file mode: the detector envelope of `frames` input
+ * frames at data (NULL: silence) appended to env (the limiter was reset
+ * with the held stream). */
+static void
+gst_loudnorm_env_add (GstLoudnorm * self, const guint8 * data, guint64 frames)
+{
+  static const gdouble zeros[512] = { 0.0 };
+
+  if (frames == 0 || self->env_off)
+    return;
+  if (!gst_loudnorm_env_reserve (self, frames))
+    return;
+  if (data) {
+    if (self->is_f64)
+      mst_limiter_detect_f64 (self->lim, (const double *) data, frames,
+          self->env + self->env_len);
+    else
+      mst_limiter_detect_f32 (self->lim, (const float *) data, frames,
+          self->env + self->env_len);
+    self->env_len += frames;
+    return;
+  }
+  while (frames > 0) {
+    /* silence from a table of zeros (as doubles it serves F32 too) */
+    guint64 n = MIN (frames, sizeof (zeros) / self->bpf);
+
+    if (self->is_f64)
+      mst_limiter_detect_f64 (self->lim, zeros, n, self->env + self->env_len);
+    else
+      mst_limiter_detect_f32 (self->lim, (const float *) zeros, n,
+          self->env + self->env_len);
+    self->env_len += n;
+    frames -= n;
+  }
 }
 
 static void
@@ -1119,14 +1188,30 @@ gst_loudnorm_process (GstLoudnorm * self, const guint8 * in, guint8 * out,
     self->gain_db = mst_normalizer_gain (self->norm);
     mst_normalizer_take_stats (self->norm, &st);
   } else {
+    /* file mode: the envelope of the held stream stands for the
+     * detector (it scales with the gain) */
+    const gfloat *env = self->env && self->env_pos + frames <= self->env_len ?
+        self->env + self->env_pos : NULL;
+
+    if (self->env)
+      self->env_pos += frames;
     if (self->is_f64) {
       mst_gain_apply_f64 ((const double *) in, (double *) out, n,
           self->gain_lin);
-      mst_limiter_process_f64 (self->lim, (double *) out, (double *) out,
-          frames);
+      if (env)
+        mst_limiter_process_env_f64 (self->lim, (double *) out,
+            (double *) out, frames, env, self->gain_lin);
+      else
+        mst_limiter_process_f64 (self->lim, (double *) out, (double *) out,
+            frames);
     } else {
       mst_gain_apply_f32 ((const float *) in, (float *) out, n, self->gain_lin);
-      mst_limiter_process_f32 (self->lim, (float *) out, (float *) out, frames);
+      if (env)
+        mst_limiter_process_env_f32 (self->lim, (float *) out, (float *) out,
+            frames, env, self->gain_lin);
+      else
+        mst_limiter_process_f32 (self->lim, (float *) out, (float *) out,
+            frames);
     }
     mst_limiter_take_stats (self->lim, &st);
   }
@@ -1247,6 +1332,7 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
 
   mst_limiter_reset (self->lim);
   mst_loudness_reset (self->out_meter);
+  self->env_pos = 0;
   self->nsamples_in = 0;
   self->nsamples_out = 0;
   self->min_lim_gain = 1.0;
@@ -1444,6 +1530,8 @@ gst_loudnorm_file_finish (GstLoudnorm * self)
 
   if (self->held.length == 0)
     return GST_FLOW_OK;
+  /* the envelope of the drain's silence, after the held stream */
+  gst_loudnorm_env_add (self, NULL, self->latency);
 
   if (in_i > -INFINITY) {
     gdouble g0, depth0;
@@ -1605,6 +1693,28 @@ gst_loudnorm_before_transform (GstBaseTransform * trans, GstBuffer * buf)
   gst_loudnorm_load_settings (self);
 }
 
+/* Streaming thread, file mode: the envelope of a buffer as it arrives
+ * (GAP: silence). */
+static void
+gst_loudnorm_file_envelope (GstLoudnorm * self, GstBuffer * buf, guint64 frames)
+{
+  GstMapInfo map;
+
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    gst_loudnorm_env_add (self, NULL, frames);
+  } else if (frames > 0 && gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    gst_loudnorm_env_add (self, map.data, frames);
+    gst_buffer_unmap (buf, &map);
+  } else if (frames > 0) {
+    /* cannot happen with a buffer the meter just read; never pass a
+     * partial envelope */
+    g_free (self->env);
+    self->env = NULL;
+    self->env_len = self->env_cap = 0;
+    self->env_off = TRUE;
+  }
+}
+
 /* Streaming thread: measure mode, and the input side of the other
  * modes: meter the buffer (GAP: silence). */
 static gboolean
@@ -1680,6 +1790,7 @@ gst_loudnorm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       }
       if (!gst_loudnorm_measure_buffer (self, buf, frames))
         return GST_FLOW_ERROR;
+      gst_loudnorm_file_envelope (self, buf, frames);
       if (self->held.length == 0) {
         self->start_ts = GST_BUFFER_PTS (buf);
         self->start_offset = GST_BUFFER_OFFSET (buf);
@@ -1815,6 +1926,25 @@ gst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
           gst_loudnorm_finish (self);
         /* final values before EOS leaves the element */
         gst_loudnorm_post_interval (self, TRUE);
+      }
+      break;
+    case GST_EVENT_SEGMENT_DONE:
+      /* the end of a segment seek's segment ends the stream as EOS does in
+       * the normalising modes: the held segment (file) or the delay line's
+       * tail goes out before the event (a sink would clip it from the next
+       * segment), and the next segment starts afresh; file mode measures
+       * it on its own, for its own gain */
+      if (self->meter && self->mode != GST_LOUDNORM_MODE_MEASURE) {
+        gst_loudnorm_load_settings (self);
+        if (self->mode == GST_LOUDNORM_MODE_FILE && !self->tp_flushed) {
+          mst_truepeak_add_silence (self->tp, mst_truepeak_latency (self->tp));
+          self->tp_flushed = TRUE;
+        }
+        if (!self->failed)
+          gst_loudnorm_finish (self);
+        if (self->mode == GST_LOUDNORM_MODE_FILE)
+          gst_loudnorm_reset_measurement (self);
+        gst_loudnorm_reset_stream (self);
       }
       break;
     default:

@@ -137,6 +137,14 @@ struct _GstLoudnorm
    *  min_lim_gain     smallest limiter gain since the stream start;
    *  held, held_frames  file mode: the buffers held until EOS (as
    *                   received) and their frame count;
+   *  env, env_len, env_cap  file mode: the limiter's detector envelope of
+   *                   the held stream at unity gain, one float per frame
+   *                   (plus the drain's silence at EOS), computed once as
+   *                   the buffers arrive so that every pass only runs the
+   *                   gain computer (NULL when it could not be allocated:
+   *                   the passes then run the detector);
+   *  env_pos          the frame of env the running pass has reached;
+   *  env_off          the envelope was given up for this stream;
    *  failed           an error was posted: drop data until a reset;
    *  warned_limit     static mode: the predicted-limiting warning was
    *                   posted. */
@@ -155,6 +163,9 @@ struct _GstLoudnorm
   gdouble min_lim_gain;
   GQueue held;
   guint64 held_frames;
+  gfloat *env;
+  guint64 env_len, env_cap, env_pos;
+  gboolean env_off;
   gboolean failed;
   gboolean warned_limit;
 };
