@@ -469,12 +469,18 @@ gst_automaster_apply (GstAutomaster * self)
 static void
 gst_automaster_bypass_widen (GstAutomaster * self, gboolean bypass)
 {
+  const GstPadLinkCheck checks = GST_PAD_LINK_CHECK_HIERARCHY |
+      GST_PAD_LINK_CHECK_TEMPLATE_CAPS;
   GstPad *comp_src, *widen_sink, *widen_src, *limit_sink;
 
   if (bypass == self->widen_bypassed)
     return;
 
   GST_INFO_OBJECT (self, "%s masterwiden", bypass ? "bypassing" : "restoring");
+  /* the links check the pad templates, not the caps upstream answers to a
+   * query: in the middle of a renegotiation that answer may still be the
+   * old format (going back from mono to stereo: mono, which the imager
+   * refuses); the caps event on its way is the format */
   comp_src = gst_element_get_static_pad (self->comp, "src");
   widen_sink = gst_element_get_static_pad (self->widen, "sink");
   widen_src = gst_element_get_static_pad (self->widen, "src");
@@ -483,12 +489,12 @@ gst_automaster_bypass_widen (GstAutomaster * self, gboolean bypass)
   if (bypass) {
     gst_pad_unlink (comp_src, widen_sink);
     gst_pad_unlink (widen_src, limit_sink);
-    if (gst_pad_link (comp_src, limit_sink) != GST_PAD_LINK_OK)
+    if (gst_pad_link_full (comp_src, limit_sink, checks) != GST_PAD_LINK_OK)
       GST_ERROR_OBJECT (self, "could not link comp to limit");
   } else {
     gst_pad_unlink (comp_src, limit_sink);
-    if (gst_pad_link (comp_src, widen_sink) != GST_PAD_LINK_OK
-        || gst_pad_link (widen_src, limit_sink) != GST_PAD_LINK_OK)
+    if (gst_pad_link_full (comp_src, widen_sink, checks) != GST_PAD_LINK_OK
+        || gst_pad_link_full (widen_src, limit_sink, checks) != GST_PAD_LINK_OK)
       GST_ERROR_OBJECT (self, "could not link the imager back");
   }
   self->widen_bypassed = bypass;
@@ -591,7 +597,8 @@ gst_automaster_init (GstAutomaster * self)
 
   pad = gst_element_get_static_pad (self->eq, "sink");
   ghost = gst_ghost_pad_new_from_template ("sink", pad,
-      gst_static_pad_template_get (&sink_template));
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+          "sink"));
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       gst_automaster_caps_probe, self, NULL);
   gst_object_unref (pad);
@@ -599,7 +606,7 @@ gst_automaster_init (GstAutomaster * self)
 
   pad = gst_element_get_static_pad (self->loudnorm, "src");
   ghost = gst_ghost_pad_new_from_template ("src", pad,
-      gst_static_pad_template_get (&src_template));
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src"));
   gst_object_unref (pad);
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 

@@ -1087,6 +1087,16 @@ gst_mastercomp_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_EOS:
       gst_mastercomp_drain (self);
       break;
+    case GST_EVENT_SEGMENT_DONE:
+      /* the end of a segment seek's segment: the lookahead's tail goes out
+       * before the event (a sink would clip it from the next segment), and
+       * the next segment starts with an empty delay line; without
+       * lookahead the stream simply goes on */
+      if (self->latency > 0) {
+        gst_mastercomp_drain (self);
+        gst_mastercomp_reset_stream (self);
+      }
+      break;
     case GST_EVENT_FLUSH_STOP:
       gst_mastercomp_reset_stream (self);
       break;

@@ -631,6 +631,13 @@ gst_masterlimit_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_EOS:
       drain (self);
       break;
+    case GST_EVENT_SEGMENT_DONE:
+      /* the end of a segment seek's segment: its tail goes out before the
+       * event (a sink would clip it from the next segment), and the next
+       * segment starts with an empty delay line */
+      drain (self);
+      reset_stream (self);
+      break;
     case GST_EVENT_FLUSH_STOP:
       reset_stream (self);
       break;
