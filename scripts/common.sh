@@ -1,7 +1,9 @@
 # Shared by scripts/demo.sh and scripts/test.sh (POSIX sh, sourced).
 #
 # Debian 12 packages, each needed directly:
-#   meson, ninja-build, pkg-config, gcc      the build
+#   meson, ninja-build, pkg-config, gcc      the build (gcc also brings
+#                                            libasan8 and libubsan1, the
+#                                            runtimes of build-asan/)
 #   libgstreamer1.0-dev                      GStreamer core, base and gst-check
 #   libgstreamer-plugins-base1.0-dev         gstreamer-audio, -pbutils
 #   liborc-0.4-dev, liborc-0.4-dev-bin       ORC kernels and orcc

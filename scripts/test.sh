@@ -7,7 +7,11 @@
 #   3. build/ benchmarks, shortened:              meson test --benchmark
 #   4. build-plainc/ (-Dorc=disabled -Dwerror=true): meson test
 #      (the kernels compiled as plain C)
-#   5. fuzz: scripts/fuzz.sh, every dsp module's libFuzzer target with
+#   5. build-asan/ (gcc, -Db_sanitize=address,undefined): the stress and
+#      elements suites with AddressSanitizer, LeakSanitizer and
+#      UndefinedBehaviorSanitizer, failing on any finding (see
+#      docs/reliability.md, "Sanitizers")
+#   6. fuzz: scripts/fuzz.sh, every dsp module's libFuzzer target with
 #      ASan and UBSan for MST_FUZZ_SECONDS (default 20) seconds each in
 #      build-fuzz/ (clang), one result per target
 # and ends with one line "N passed, N failed" summed over the runs.  Exits
@@ -128,6 +132,55 @@ fi
 
 if build build-plainc -Dorc=disabled -Dwerror=true -Dtests=enabled; then
   suite "tests (-Dorc=disabled)" build-plainc testlog
+fi
+
+# The sanitizer build.  Its tests load the ASan-built plugin, which the
+# (uninstrumented) gst-plugin-scanner cannot: the registry is scanned
+# in-process (GST_REGISTRY_FORK=no), into build-asan/tests/registry.bin.
+# The system plugins scanned with it are only the ones the tests use,
+# linked from SANITIZE_PLUGIN_DIR (any other plugin's own leaks and errors
+# would be ours to suppress).  ORC_CODE=backup: ORC 0.4.33's x86-64 code
+# for kernels with many arrays clobbers r12, which the sanitized callers
+# rely on; the C backup functions are compiled with the sanitizers, so they
+# see the kernels too.  G_SLICE=always-malloc: every GSlice block is a
+# malloc that LSan sees.  lsan.supp: see its header.
+SANITIZE_PLUGINS="coreelements app audioconvert audiomixer audioresample
+  audiotestsrc playback typefindfunctions volume wavenc wavparse"
+SANITIZE_PLUGIN_DIR=build-asan/system-plugins
+
+# sanitize_plugins: (re)creates SANITIZE_PLUGIN_DIR with links to the
+# SANITIZE_PLUGINS of the system
+sanitize_plugins () {
+  sysdir=$(pkg-config --variable=pluginsdir gstreamer-1.0) || return 1
+  rm -rf "$SANITIZE_PLUGIN_DIR"
+  mkdir -p "$SANITIZE_PLUGIN_DIR" || return 1
+  for p in $SANITIZE_PLUGINS; do
+    ln -s "$sysdir/libgst$p.so" "$SANITIZE_PLUGIN_DIR/" || return 1
+  done
+}
+
+if build build-asan -Db_sanitize=address,undefined \
+    -Dbuildtype=debugoptimized -Dtests=enabled; then
+  if sanitize_plugins; then
+    top=$(pwd)
+    # full stacks through GLib and GStreamer (built without frame
+    # pointers): slower, but a leak report names our function
+    asan=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
+    asan=$asan:fast_unwind_on_malloc=0
+    lsan=suppressions=$top/tests/stress/lsan.supp:print_suppressions=0
+    # timeouts x5: the sanitizers make the tests 2 to 5 times slower
+    suite "stress and elements (ASan, LSan, UBSan)" build-asan \
+      testlog-sanitize GST_REGISTRY_FORK=no \
+      "GST_PLUGIN_SYSTEM_PATH_1_0=$top/$SANITIZE_PLUGIN_DIR" \
+      ORC_CODE=backup G_SLICE=always-malloc G_DEBUG=gc-friendly \
+      "ASAN_OPTIONS=$asan" "LSAN_OPTIONS=$lsan" \
+      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      CK_TIMEOUT_MULTIPLIER=5 \
+      -- --suite stress --suite elements --timeout-multiplier 5
+  else
+    echo "FAILED: linking the system plugins into $SANITIZE_PLUGIN_DIR"
+    failed=$((failed + 1))
+  fi
 fi
 
 # fuzz SECONDS: scripts/fuzz.sh; one pass or fail per target, a failure

@@ -17,6 +17,7 @@
 
 #include "synth.h"
 #include "refpeak.h"
+#include "childargs.h"
 
 #define RATE 48000
 /* loudnorm mode=file lands within 0.1 LU of its target */
@@ -33,12 +34,39 @@ static const gchar *child_factories[] = { "masteq", "mastercomp",
   "masterwiden", "masterlimit", "loudnorm"
 };
 
+/* A new automaster, not floating (gst_harness_new_with_element () does
+ * not sink what it gets): unref it when done. */
 static GstElement *
 make_automaster (void)
 {
   GstElement *e = gst_element_factory_make ("automaster", NULL);
 
   fail_unless (e != NULL, "automaster not found");
+  return gst_object_ref_sink (e);
+}
+
+/* gst_parse_launch () of desc, its "child::property=value" words set on
+ * the element named name (NULL: the launched element itself) after the
+ * launch (childargs.h). */
+static GstElement *
+launch (const gchar * desc, const gchar * name, GError ** err)
+{
+  gchar **child_args;
+  gchar *plain = mst_childargs_split (desc, &child_args);
+  GstElement *e = gst_parse_launch (plain, err);
+
+  if (e != NULL && child_args[0] != NULL) {
+    GstElement *target = name != NULL ?
+        gst_bin_get_by_name (GST_BIN (e), name) : gst_object_ref (e);
+    const gchar *bad;
+
+    fail_unless (target != NULL, "%s: no %s", desc, name);
+    bad = mst_childargs_set (GST_CHILD_PROXY (target), child_args);
+    fail_unless (bad == NULL, "%s: cannot set %s", desc, bad);
+    gst_object_unref (target);
+  }
+  g_strfreev (child_args);
+  g_free (plain);
   return e;
 }
 
@@ -159,8 +187,9 @@ GST_START_TEST (test_children)
   gst_object_unref (bin);
 
   /* from a launch line */
-  e = gst_parse_launch ("automaster eq::band0::gain=2.5 comp::ratio=4 "
-      "widen::width=1.3 limit::ceiling=-2 loudnorm::interval=500000000", &err);
+  e = launch ("automaster eq::band0::gain=2.5 comp::ratio=4 "
+      "widen::width=1.3 limit::ceiling=-2 loudnorm::interval=500000000", NULL,
+      &err);
   fail_unless (e != NULL && err == NULL, "parse: %s", err ? err->message : "");
   fail_unless (GST_IS_BIN (e));
   fail_unless_equals_string (G_OBJECT_TYPE_NAME (e), "GstAutomaster");
@@ -267,6 +296,7 @@ GST_START_TEST (test_intensity0_gain_only)
   g_object_set (bin, "intensity", 0.0, "target-loudness", -30.0,
       "true-peak-limit", -1.0, NULL);
   y = run_file (bin, x, frames, 2, &n, NULL);
+  gst_object_unref (bin);
   fail_unless_equals_int (n, frames);
 
   for (k = 0; k < frames * 2; k++) {
@@ -306,7 +336,8 @@ element_latency (GstElement * e, const gchar * caps)
   return lat;
 }
 
-/* A standalone copy of a child with the same settings. */
+/* A standalone copy of a child with the same settings, not floating:
+ * unref it when done. */
 static GstElement *
 copy_child (GstElement * child)
 {
@@ -330,7 +361,7 @@ copy_child (GstElement * child)
     g_value_unset (&v);
   }
   g_free (specs);
-  return e;
+  return gst_object_ref_sink (e);
 }
 
 static void
@@ -347,7 +378,10 @@ check_live_latency (guint channels)
 
     /* the imager is out of the chain for non-stereo streams */
     if (channels == 2 || strcmp (child_names[i], "widen") != 0) {
-      lat = element_latency (copy_child (child), caps);
+      GstElement *copy = copy_child (child);
+
+      lat = element_latency (copy, caps);
+      gst_object_unref (copy);
       GST_INFO ("%u ch: %s alone: %" GST_TIME_FORMAT, channels,
           child_names[i], GST_TIME_ARGS (lat));
       sum += lat;
@@ -356,6 +390,7 @@ check_live_latency (guint channels)
   }
 
   total = element_latency (bin, caps);
+  gst_object_unref (bin);
   GST_INFO ("%u ch: automaster %" GST_TIME_FORMAT ", sum %" GST_TIME_FORMAT,
       channels, GST_TIME_ARGS (total), GST_TIME_ARGS (sum));
   /* loudnorm's lookahead alone is 3 s */
@@ -377,11 +412,11 @@ GST_END_TEST;
 GST_START_TEST (test_live_pipeline)
 {
   GError *err = NULL;
-  GstElement *pipe = gst_parse_launch ("audiotestsrc is-live=true "
+  GstElement *pipe = launch ("audiotestsrc is-live=true "
       "wave=pink-noise volume=0.2 samplesperbuffer=4800 num-buffers=50 ! "
       "audio/x-raw,format=F32LE,rate=48000,channels=2 ! "
       "automaster name=am mode=live loudnorm::lookahead=500 "
-      "loudnorm::interval=100000000 ! fakesink sync=true", &err);
+      "loudnorm::interval=100000000 ! fakesink sync=true", "am", &err);
   GstBus *bus = gst_element_get_bus (pipe);
   GstMessage *msg;
   gboolean eos = FALSE;
@@ -501,6 +536,7 @@ check_lands (const gchar * preset, gdouble target, gdouble tpl,
   gst_caps_unref (caps);
   gst_element_set_bus (bin, NULL);
   gst_object_unref (bus);
+  gst_object_unref (bin);
   g_free (x);
   g_free (y);
 }

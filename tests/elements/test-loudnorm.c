@@ -366,7 +366,7 @@ try_caps (const gchar * caps_str)
   /* 8 bytes per sample: enough for every format tried */
   fail_unless (gst_pad_push_event (h->srcpad,
           gst_event_new_stream_start ("test")));
-  gst_pad_push_event (h->srcpad, gst_event_new_caps (gst_caps_ref (caps)));
+  gst_pad_push_event (h->srcpad, gst_event_new_caps (caps));
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (h->srcpad, gst_event_new_segment (&segment));
 

@@ -8,16 +8,32 @@
 #include <string.h>
 
 #include "synth.h"
+#include "childargs.h"
 
 #define RATE 48000
 #define CAPS_F32 "audio/x-raw,format=" GST_AUDIO_NE (F32) \
   ",layout=interleaved,rate=48000,channels=2"
 
+/* The band<n>::property=value words of desc are set after the launch and
+ * before the caps (childargs.h). */
 static GstHarness *
 make_harness (const gchar * desc)
 {
-  GstHarness *h = gst_harness_new_parse (desc);
+  gchar **child_args;
+  gchar *plain = mst_childargs_split (desc, &child_args);
+  GstHarness *h = gst_harness_new_parse (plain);
 
+  if (child_args[0] != NULL) {
+    GstElement *e = gst_harness_find_element (h, "masteq");
+    const gchar *bad;
+
+    fail_unless (e != NULL);
+    bad = mst_childargs_set (GST_CHILD_PROXY (e), child_args);
+    fail_unless (bad == NULL, "%s: cannot set %s", desc, bad);
+    gst_object_unref (e);
+  }
+  g_strfreev (child_args);
+  g_free (plain);
   gst_harness_set_caps_str (h, CAPS_F32, CAPS_F32);
   return h;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "synth.h"
+#include "childargs.h"
 
 #define BLOCK 1024
 
@@ -29,14 +30,29 @@ typedef struct
   guint64 first_buffer_frames;
 } Ctx;
 
+/* The band<n>::property=value words of launch are set after the launch
+ * and before the caps (childargs.h). */
 static void
 ctx_init (Ctx * c, const gchar * launch, guint rate, guint channels,
     gboolean f64)
 {
+  gchar **child_args;
+  gchar *plain = mst_childargs_split (launch, &child_args);
   gchar *caps;
 
   memset (c, 0, sizeof (*c));
-  c->h = gst_harness_new_parse (launch);
+  c->h = gst_harness_new_parse (plain);
+  if (child_args[0] != NULL) {
+    GstElement *e = gst_harness_find_element (c->h, "mastercomp");
+    const gchar *bad;
+
+    fail_unless (e != NULL);
+    bad = mst_childargs_set (GST_CHILD_PROXY (e), child_args);
+    fail_unless (bad == NULL, "%s: cannot set %s", launch, bad);
+    gst_object_unref (e);
+  }
+  g_strfreev (child_args);
+  g_free (plain);
   c->bus = gst_bus_new ();
   gst_element_set_bus (c->h->element, c->bus);
   c->rate = rate;

@@ -483,6 +483,7 @@ GST_START_TEST (test_width_sweep_glides)
   double *x = g_new (double, 2 * n), *y = g_new (double, 2 * n);
   GstControlSource *cs;
   GstTimedValueControlSource *tvcs;
+  GstControlBinding *cb;
   double own, bound, got;
   Energy e0, e1;
   int f64;
@@ -514,8 +515,9 @@ GST_START_TEST (test_width_sweep_glides)
     fail_unless (fabs (db10 (e1.ss, e0.ss) - 6.0206) <= 0.01,
         "after the sweep: side %+.4f dB", db10 (e1.ss, e0.ss));
     fail_unless (fabs (db10 (e1.mm, e0.mm)) <= 0.01);
-    gst_object_remove_control_binding (GST_OBJECT (c.h->element),
-        gst_object_get_control_binding (GST_OBJECT (c.h->element), "width"));
+    cb = gst_object_get_control_binding (GST_OBJECT (c.h->element), "width");
+    gst_object_remove_control_binding (GST_OBJECT (c.h->element), cb);
+    gst_object_unref (cb);
     gst_object_unref (cs);
 
     /* abrupt jumps between buffers */
