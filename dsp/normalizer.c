@@ -62,6 +62,7 @@ struct MstNormalizer
   double target, lra, max_gain;
   MstLimiter *lim;
   double pre_e, post_e;
+  int draining;
 };
 
 MstNormalizer *
@@ -310,7 +311,7 @@ mst_normalizer_process_##suffix (MstNormalizer * n, const type * in,          \
                                                                               \
     if (in)                                                                   \
       add (n->meter, in, k);                                                  \
-    else                                                                      \
+    else if (!n->draining)                                                    \
       mst_loudness_add_silence (n->meter, k);                                 \
     for (i = 0; i < k; i++) {                                                 \
       type *d = dl + n->dl_pos * ch;                                          \
@@ -356,6 +357,34 @@ mst_normalizer_process_##suffix (MstNormalizer * n, const type * in,          \
 
 DEFINE_PROCESS (f32, float, mst_loudness_add_f32, mst_limiter_process_f32, 0);
 DEFINE_PROCESS (f64, double, mst_loudness_add_f64, mst_limiter_process_f64, 1);
+
+void
+mst_normalizer_drain_f32 (MstNormalizer * n, float *out, size_t frames)
+{
+  n->draining = 1;
+  mst_normalizer_process_f32 (n, NULL, out, frames);
+  n->draining = 0;
+}
+
+void
+mst_normalizer_drain_f64 (MstNormalizer * n, double *out, size_t frames)
+{
+  n->draining = 1;
+  mst_normalizer_process_f64 (n, NULL, out, frames);
+  n->draining = 0;
+}
+
+const MstLoudness *
+mst_normalizer_meter (const MstNormalizer * n)
+{
+  return n->meter;
+}
+
+void
+mst_normalizer_reset_meter (MstNormalizer * n)
+{
+  mst_loudness_reset (n->meter);
+}
 
 void
 mst_gain_apply_f32 (const float *in, float *out, size_t n, double gain)

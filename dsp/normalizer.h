@@ -36,6 +36,7 @@
 
 #include "mst.h"
 #include "limiter.h"
+#include "loudness.h"
 
 typedef struct MstNormalizer MstNormalizer;
 
@@ -78,6 +79,21 @@ void mst_normalizer_process_f32 (MstNormalizer * n, const float *in,
     float *out, size_t frames);
 void mst_normalizer_process_f64 (MstNormalizer * n, const double *in,
     double *out, size_t frames);
+/* End of the stream: `frames` frames of silence push the delay line out,
+ * as process with in NULL, but the silence is not metered (it is not
+ * part of the programme): the meter keeps the programme's last values
+ * and the gain follows them to the end. */
+void mst_normalizer_drain_f32 (MstNormalizer * n, float *out, size_t frames);
+void mst_normalizer_drain_f64 (MstNormalizer * n, double *out, size_t frames);
+
+/* The BS.1770 meter the gain follows: the input as processed (silence
+ * for in NULL, not the drain).  A host can report the input loudness from
+ * it instead of running a second meter on the same frames. */
+const MstLoudness *mst_normalizer_meter (const MstNormalizer * n);
+/* Restart that meter's measurement (integrated, range, maxima).  Its
+ * momentary window restarts too, so for 400 ms the gain sees a partial
+ * window. */
+void mst_normalizer_reset_meter (MstNormalizer * n);
 
 /* Gain applied (before the limiter) to the last output frame, in dB. */
 double mst_normalizer_gain (const MstNormalizer * n);

@@ -697,6 +697,8 @@ gst_loudnorm_reset_measurement (GstLoudnorm * self)
   GST_DEBUG_OBJECT (self, "restarting the measurement");
   if (self->meter)
     mst_loudness_reset (self->meter);
+  if (self->norm)
+    mst_normalizer_reset_meter (self->norm);
   if (self->tp)
     mst_truepeak_reset (self->tp);
   self->ts_base = GST_CLOCK_TIME_NONE;
@@ -1023,6 +1025,9 @@ gst_loudnorm_message_new (GstLoudnorm * self, GstClockTime timestamp,
   GEnumValue *mode_value;
   gdouble max_tp = 0.0;
   guint c;
+  /* dynamic mode: the normaliser's meter is the input meter */
+  const MstLoudness *in_meter = self->norm ?
+      mst_normalizer_meter (self->norm) : self->meter;
 
   if (trans->segment.format == GST_FORMAT_TIME
       && GST_CLOCK_TIME_IS_VALID (timestamp)) {
@@ -1050,13 +1055,13 @@ gst_loudnorm_message_new (GstLoudnorm * self, GstClockTime timestamp,
       timestamp, "stream-time", GST_TYPE_CLOCK_TIME, stream_time,
       "running-time", GST_TYPE_CLOCK_TIME, running_time, "duration",
       GST_TYPE_CLOCK_TIME, duration, "momentary-loudness", G_TYPE_DOUBLE,
-      mst_loudness_momentary (self->meter), "shortterm-loudness", G_TYPE_DOUBLE,
-      mst_loudness_shortterm (self->meter), "integrated-loudness",
-      G_TYPE_DOUBLE, mst_loudness_integrated (self->meter), "loudness-range",
-      G_TYPE_DOUBLE, mst_loudness_range (self->meter), "max-momentary-loudness",
-      G_TYPE_DOUBLE, mst_loudness_max_momentary (self->meter),
+      mst_loudness_momentary (in_meter), "shortterm-loudness", G_TYPE_DOUBLE,
+      mst_loudness_shortterm (in_meter), "integrated-loudness",
+      G_TYPE_DOUBLE, mst_loudness_integrated (in_meter), "loudness-range",
+      G_TYPE_DOUBLE, mst_loudness_range (in_meter), "max-momentary-loudness",
+      G_TYPE_DOUBLE, mst_loudness_max_momentary (in_meter),
       "max-shortterm-loudness", G_TYPE_DOUBLE,
-      mst_loudness_max_shortterm (self->meter), "max-true-peak", G_TYPE_DOUBLE,
+      mst_loudness_max_shortterm (in_meter), "max-true-peak", G_TYPE_DOUBLE,
       mst_lin_to_db (max_tp), "non-finite-samples", G_TYPE_UINT64,
       self->non_finite, "final", G_TYPE_BOOLEAN, final, "mode", G_TYPE_STRING,
       mode_value ? mode_value->value_nick : "unknown", NULL);
@@ -1099,10 +1104,17 @@ gst_loudnorm_post_interval (GstLoudnorm * self, gboolean final)
   self->num_frames = 0;
 }
 
+static void gst_loudnorm_process (GstLoudnorm * self, const guint8 * in,
+    guint8 * out, guint64 frames);
+
 /* Streaming thread: feed frames to the meters (data NULL: silence),
- * posting a message at each interval boundary. */
+ * posting a message at each interval boundary.  out non-NULL (dynamic
+ * mode): also run each piece through the normaliser into out (which may
+ * be data) before the boundary's message; its meter is then the input
+ * loudness meter, so the frames are K-weighted once. */
 static void
-gst_loudnorm_measure (GstLoudnorm * self, const guint8 * data, guint64 frames)
+gst_loudnorm_measure_into (GstLoudnorm * self, const guint8 * data,
+    guint8 * out, guint64 frames)
 {
   gsize bpf
       = self->channels * (self->is_f64 ? sizeof (gdouble) : sizeof (gfloat));
@@ -1115,22 +1127,32 @@ gst_loudnorm_measure (GstLoudnorm * self, const guint8 * data, guint64 frames)
     gsize nf_loud, nf_tp;
 
     if (data) {
+      nf_loud = 0;
       if (self->is_f64) {
-        nf_loud
-            = mst_loudness_add_f64 (self->meter, (const double *) data, block);
+        if (!out)
+          nf_loud = mst_loudness_add_f64 (self->meter, (const double *) data,
+              block);
         nf_tp = mst_truepeak_add_f64 (self->tp, (const double *) data, block);
       } else {
-        nf_loud
-            = mst_loudness_add_f32 (self->meter, (const float *) data, block);
+        if (!out)
+          nf_loud = mst_loudness_add_f32 (self->meter, (const float *) data,
+              block);
         nf_tp = mst_truepeak_add_f32 (self->tp, (const float *) data, block);
       }
       /* both see the same samples; take the larger if they ever differ */
       self->non_finite += MAX (nf_loud, nf_tp);
+      if (out)
+        gst_loudnorm_process (self, data, out, block);
       data += block * bpf;
     } else {
-      mst_loudness_add_silence (self->meter, block);
+      if (!out)
+        mst_loudness_add_silence (self->meter, block);
       mst_truepeak_add_silence (self->tp, block);
+      if (out)
+        gst_loudnorm_process (self, NULL, out, block);
     }
+    if (out)
+      out += block * bpf;
 
     self->num_frames += block;
     frames -= block;
@@ -1146,6 +1168,12 @@ gst_loudnorm_measure (GstLoudnorm * self, const guint8 * data, guint64 frames)
             "infinity); they are measured as silence."),
         ("%" G_GUINT64_FORMAT " non-finite samples so far", self->non_finite));
   }
+}
+
+static void
+gst_loudnorm_measure (GstLoudnorm * self, const guint8 * data, guint64 frames)
+{
+  gst_loudnorm_measure_into (self, data, NULL, frames);
 }
 
 /* Streaming thread: a timestamp for the data that follows. */
@@ -1178,13 +1206,21 @@ gst_loudnorm_process (GstLoudnorm * self, const guint8 * in, guint8 * out,
   gsize n = (gsize) frames * self->channels;
   MstLimiterStats st;
 
-  if (self->norm) {
+  if (self->norm && self->draining) {
+    /* the tail: silence that is not metered as input */
+    if (self->is_f64)
+      mst_normalizer_drain_f64 (self->norm, (double *) out, frames);
+    else
+      mst_normalizer_drain_f32 (self->norm, (float *) out, frames);
+  } else if (self->norm) {
     if (self->is_f64)
       mst_normalizer_process_f64 (self->norm, (const double *) in,
           (double *) out, frames);
     else
       mst_normalizer_process_f32 (self->norm, (const float *) in,
           (float *) out, frames);
+  }
+  if (self->norm) {
     self->gain_db = mst_normalizer_gain (self->norm);
     mst_normalizer_take_stats (self->norm, &st);
   } else {
@@ -1304,7 +1340,9 @@ gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
   bytes = (gsize) self->latency * self->bpf;
   buf = gst_buffer_new_allocate (NULL, bytes, NULL);
   gst_buffer_map (buf, &map, GST_MAP_READWRITE);
+  self->draining = TRUE;
   gst_loudnorm_process (self, NULL, map.data, self->latency);
+  self->draining = FALSE;
   skip = (gsize) (self->latency - pending) * self->bpf;
   if (skip > 0)
     memmove (map.data, map.data + skip, bytes - skip);
@@ -1832,17 +1870,24 @@ gst_loudnorm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->start_offset = GST_BUFFER_OFFSET (buf);
   }
 
-  if (!gst_loudnorm_measure_buffer (self, buf, frames))
+  if (!self->norm && !gst_loudnorm_measure_buffer (self, buf, frames))
     return GST_FLOW_ERROR;
   if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, (NULL),
         ("cannot map the buffer"));
     return GST_FLOW_ERROR;
   }
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
+  if (self->norm) {
+    /* dynamic: meter and normalise piece by piece, so the interval
+     * messages see the normaliser's meter at their boundary */
+    gst_loudnorm_measure_into (self,
+        GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP) ? NULL : map.data,
+        map.data, frames);
+  } else if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
     gst_loudnorm_process (self, NULL, map.data, frames);
-  else
+  } else {
     gst_loudnorm_process (self, map.data, map.data, frames);
+  }
   valid = gst_loudnorm_emit (self, map.data, frames);
   gst_buffer_unmap (buf, &map);
 

@@ -145,6 +145,7 @@ struct _GstLoudnorm
    *                   the passes then run the detector);
    *  env_pos          the frame of env the running pass has reached;
    *  env_off          the envelope was given up for this stream;
+   *  draining         the frames being processed are the drain's silence;
    *  failed           an error was posted: drop data until a reset;
    *  warned_limit     static mode: the predicted-limiting warning was
    *                   posted. */
@@ -166,6 +167,7 @@ struct _GstLoudnorm
   gfloat *env;
   guint64 env_len, env_cap, env_pos;
   gboolean env_off;
+  gboolean draining;
   gboolean failed;
   gboolean warned_limit;
 };
