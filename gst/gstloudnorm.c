@@ -480,6 +480,17 @@ gst_loudnorm_clear_held (GstLoudnorm * self)
   self->env_off = FALSE;
 }
 
+/* Streaming thread, file mode: no envelope for the rest of this stream
+ * (the passes run the detector). */
+static void
+gst_loudnorm_env_give_up (GstLoudnorm * self)
+{
+  g_free (self->env);
+  self->env = NULL;
+  self->env_len = self->env_cap = 0;
+  self->env_off = TRUE;
+}
+
 /* Streaming thread, file mode: room for `frames` more envelope values;
  * FALSE (and no envelope from now on) when memory runs out. */
 static gboolean
@@ -497,10 +508,7 @@ gst_loudnorm_env_reserve (GstLoudnorm * self, guint64 frames)
   if (!env) {
     GST_WARNING_OBJECT (self, "no memory for the peak envelope of %"
         G_GUINT64_FORMAT " frames: the passes run the detector", need);
-    g_free (self->env);
-    self->env = NULL;
-    self->env_len = self->env_cap = 0;
-    self->env_off = TRUE;
+    gst_loudnorm_env_give_up (self);
     return FALSE;
   }
   self->env = env;
@@ -1746,10 +1754,7 @@ gst_loudnorm_file_envelope (GstLoudnorm * self, GstBuffer * buf, guint64 frames)
   } else if (frames > 0) {
     /* cannot happen with a buffer the meter just read; never pass a
      * partial envelope */
-    g_free (self->env);
-    self->env = NULL;
-    self->env_len = self->env_cap = 0;
-    self->env_off = TRUE;
+    gst_loudnorm_env_give_up (self);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "childargs.h"
 #include "refpeak.h"
 
 /* Output of a run: every sample as double, interleaved. */
@@ -191,6 +192,106 @@ stress_true_peak_db (const StressRun * r)
     m = MAX (m, mst_refpeak_f64 ((const gdouble *) r->out->data,
             stress_frames_out (r), r->channels, ch));
   return m > 0.0 ? 20.0 * log10 (m) : -INFINITY;
+}
+
+/* ---- pipelines of the churn and storm tests ---------------------------- */
+
+/* CK_TIMEOUT_MULTIPLIER (the sanitizer run sets it), at least 1: scales
+ * the tests' own deadlines as it scales check's. */
+static inline gint64
+stress_timeout_multiplier (void)
+{
+  const gchar *m = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+
+  return MAX (1, m ? g_ascii_strtoll (m, NULL, 10) : 1);
+}
+
+/* Launches "stresssrc <src_props> ! <desc> name=el ! <sink>" (stresssrc:
+ * the test's own source element).  The "child::property=value" settings
+ * of desc are made after the launch (childargs.h: GStreamer 1.22's parser
+ * would leak a reference to each child). */
+static inline GstElement *
+stress_launch (const gchar * src_props, const gchar * desc, const gchar * sink)
+{
+  gchar **child_args, *plain = mst_childargs_split (desc, &child_args);
+  gchar *line = g_strdup_printf ("stresssrc name=src %s ! %s name=el ! %s",
+      src_props, plain, sink);
+  GstElement *pipe, *el;
+  GError *err = NULL;
+  const gchar *bad;
+
+  pipe = gst_parse_launch (line, &err);
+  fail_unless (pipe != NULL && err == NULL, "%s: %s", line,
+      err ? err->message : "?");
+  el = gst_bin_get_by_name (GST_BIN (pipe), "el");
+  if (child_args[0]) {
+    bad = mst_childargs_set (GST_CHILD_PROXY (el), child_args);
+    fail_unless (bad == NULL, "%s: cannot set %s", desc, bad);
+  }
+  gst_object_unref (el);
+  g_strfreev (child_args);
+  g_free (plain);
+  g_free (line);
+  return pipe;
+}
+
+/* ---- leaks --------------------------------------------------------------- */
+
+/* A weak pointer on an object of the element under test. */
+typedef struct
+{
+  gpointer obj;                 /* NULL once finalized */
+  gchar *path;
+} StressWatched;
+
+/* Weak pointers on o and, through GstChildProxy, its children. */
+static inline void
+stress_watch_objects (GPtrArray * list, GObject * o, const gchar * path)
+{
+  StressWatched *w = g_new0 (StressWatched, 1);
+
+  w->obj = o;
+  w->path = g_strdup (path);
+  g_object_add_weak_pointer (o, &w->obj);
+  g_ptr_array_add (list, w);
+  if (GST_IS_CHILD_PROXY (o)) {
+    guint k, nc = gst_child_proxy_get_children_count (GST_CHILD_PROXY (o));
+
+    for (k = 0; k < nc; k++) {
+      GObject *c = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY (o),
+          k);
+      gchar *name, *sub;
+
+      if (!c)
+        continue;
+      name = GST_IS_OBJECT (c) ? gst_object_get_name (GST_OBJECT (c)) :
+          g_strdup_printf ("%u", k);
+      sub = g_strconcat (path, "::", name, NULL);
+      stress_watch_objects (list, c, sub);
+      g_free (sub);
+      g_free (name);
+      g_object_unref (c);
+    }
+  }
+}
+
+/* Once everything is released: fails on an object still alive (a
+ * reference leaked); frees the list. */
+static inline void
+stress_check_finalized (GPtrArray * list)
+{
+  guint i;
+
+  for (i = 0; i < list->len; i++) {
+    StressWatched *w = g_ptr_array_index (list, i);
+
+    fail_unless (w->obj == NULL, "%s is still alive (%u references) after "
+        "the pipeline was released", w->path,
+        w->obj ? ((GObject *) w->obj)->ref_count : 0);
+    g_free (w->path);
+    g_free (w);
+  }
+  g_ptr_array_unref (list);
 }
 
 #endif /* MST_STRESS_H */

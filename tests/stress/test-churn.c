@@ -28,6 +28,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "stress.h"
 #include "synth.h"
 
 #define RATE 48000
@@ -40,16 +41,9 @@
 /* a state change (a preroll of mode=file included) must be done by then,
  * and a run reach EOS (times CK_TIMEOUT_MULTIPLIER, set for runs under
  * sanitizers or valgrind) */
-#define STATE_TIMEOUT (30 * GST_SECOND * timeout_multiplier ())
-#define EOS_TIMEOUT_US (60 * G_USEC_PER_SEC * timeout_multiplier ())
+#define STATE_TIMEOUT (30 * GST_SECOND * stress_timeout_multiplier ())
+#define EOS_TIMEOUT_US (60 * G_USEC_PER_SEC * stress_timeout_multiplier ())
 
-static gint64
-timeout_multiplier (void)
-{
-  const gchar *m = g_getenv ("CK_TIMEOUT_MULTIPLIER");
-
-  return MAX (1, m ? g_ascii_strtoll (m, NULL, 10) : 1);
-}
 
 /* ---- the source ------------------------------------------------------- */
 
@@ -157,65 +151,6 @@ static const Config configs[] = {
   {"automaster live", "automaster mode=live loudnorm::lookahead=1000"},
 };
 
-/* ---- leaks --------------------------------------------------------------- */
-
-/* A weak pointer on an object of the element under test. */
-typedef struct
-{
-  gpointer obj;                 /* NULL once finalized */
-  gchar *path;
-} Watched;
-
-/* Weak pointers on o and, through GstChildProxy, its children. */
-static void
-watch_objects (GPtrArray * list, GObject * o, const gchar * path)
-{
-  Watched *w = g_new0 (Watched, 1);
-
-  w->obj = o;
-  w->path = g_strdup (path);
-  g_object_add_weak_pointer (o, &w->obj);
-  g_ptr_array_add (list, w);
-  if (GST_IS_CHILD_PROXY (o)) {
-    guint k, nc = gst_child_proxy_get_children_count (GST_CHILD_PROXY (o));
-
-    for (k = 0; k < nc; k++) {
-      GObject *c = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY (o),
-          k);
-      gchar *name, *sub;
-
-      if (!c)
-        continue;
-      name = GST_IS_OBJECT (c) ? gst_object_get_name (GST_OBJECT (c)) :
-          g_strdup_printf ("%u", k);
-      sub = g_strconcat (path, "::", name, NULL);
-      watch_objects (list, c, sub);
-      g_free (sub);
-      g_free (name);
-      g_object_unref (c);
-    }
-  }
-}
-
-/* Once everything is released: fails on an object still alive (a
- * reference leaked); frees the list. */
-static void
-check_finalized (GPtrArray * list)
-{
-  guint i;
-
-  for (i = 0; i < list->len; i++) {
-    Watched *w = g_ptr_array_index (list, i);
-
-    fail_unless (w->obj == NULL, "%s is still alive (%u references) after "
-        "the pipeline was released", w->path,
-        w->obj ? ((GObject *) w->obj)->ref_count : 0);
-    g_free (w->path);
-    g_free (w);
-  }
-  g_ptr_array_unref (list);
-}
-
 typedef struct
 {
   const Config *c;
@@ -232,7 +167,7 @@ typedef struct
   gboolean record;
   GArray *out;                  /* gfloat, while record */
   guint64 buffers;              /* output buffers */
-  GPtrArray *alive;             /* Watched: the element and its children */
+  GPtrArray *alive;             /* StressWatched: the element, children */
 } Run;
 
 static GstBusSyncReply
@@ -299,55 +234,6 @@ sink_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Launches "stresssrc <src_props> ! <desc> name=el ! <sink>".  The
- * "child::property=value" settings of desc are made after the launch, with
- * gst_child_proxy_lookup (): gst_parse_launch () of GStreamer 1.22 keeps a
- * reference to the child for each one it sets, which the leak checks would
- * report. */
-static GstElement *
-launch (const gchar * src_props, const gchar * desc, const gchar * sink)
-{
-  gchar **tok = g_strsplit (desc, " ", -1), **t;
-  GString *plain = g_string_new (NULL);
-  GstElement *pipe, *el;
-  GError *err = NULL;
-  gchar *line;
-
-  for (t = tok; *t; t++)
-    if (!strstr (*t, "::"))
-      g_string_append_printf (plain, "%s ", *t);
-  line = g_strdup_printf ("stresssrc name=src %s ! %sname=el ! %s", src_props,
-      plain->str, sink);
-  pipe = gst_parse_launch (line, &err);
-  fail_unless (pipe != NULL && err == NULL, "%s: %s", line,
-      err ? err->message : "?");
-  el = gst_bin_get_by_name (GST_BIN (pipe), "el");
-  for (t = tok; *t; t++) {
-    gchar **kv;
-    GObject *target = NULL;
-    GParamSpec *pspec = NULL;
-    GValue v = G_VALUE_INIT;
-
-    if (!strstr (*t, "::"))
-      continue;
-    kv = g_strsplit (*t, "=", 2);
-    fail_unless (kv[1] && gst_child_proxy_lookup (GST_CHILD_PROXY (el), kv[0],
-            &target, &pspec), "%s: no %s", desc, kv[0]);
-    g_value_init (&v, G_PARAM_SPEC_VALUE_TYPE (pspec));
-    fail_unless (gst_value_deserialize (&v, kv[1]), "%s: cannot set %s",
-        desc, *t);
-    g_object_set_property (target, pspec->name, &v);
-    g_value_unset (&v);
-    g_object_unref (target);
-    g_strfreev (kv);
-  }
-  gst_object_unref (el);
-  g_free (line);
-  g_string_free (plain, TRUE);
-  g_strfreev (tok);
-  return pipe;
-}
-
 static void
 run_start (Run * r, const Config * c)
 {
@@ -359,11 +245,11 @@ run_start (Run * r, const Config * c)
   r->c = c;
   g_mutex_init (&r->lock);
   g_cond_init (&r->cond);
-  r->pipe = launch (src_props, c->desc, "fakesink name=sink sync=false");
+  r->pipe = stress_launch (src_props, c->desc, "fakesink name=sink sync=false");
   g_free (src_props);
   r->alive = g_ptr_array_new ();
   el = gst_bin_get_by_name (GST_BIN (r->pipe), "el");
-  watch_objects (r->alive, G_OBJECT (el), c->name);
+  stress_watch_objects (r->alive, G_OBJECT (el), c->name);
   gst_object_unref (el);
   bus = gst_element_get_bus (r->pipe);
   gst_bus_set_sync_handler (bus, bus_sync, r, NULL);
@@ -387,7 +273,7 @@ run_stop (Run * r)
   gst_object_unref (bus);
   gst_object_unref (r->sinkpad);
   gst_object_unref (r->pipe);
-  check_finalized (r->alive);
+  stress_check_finalized (r->alive);
   if (r->out)
     g_array_free (r->out, TRUE);
   g_free (r->error);
