@@ -111,6 +111,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 #define FILE_HEAVY_STEP 1.0
 /* the best pass further under the target than this (LU) is reported */
 #define FILE_REPORT_TOLERANCE 0.1
+/* file mode: the smallest output buffer, ms */
+#define FILE_CHUNK_MS 1000
 
 #define MIN_INTERVAL (10 * GST_MSECOND)
 
@@ -1367,14 +1369,37 @@ gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
   return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
 }
 
+/* Streaming thread, file mode: an output chunk of `fill` frames (mapped
+ * in *map) is complete: unmap it, count its frames out and push it. */
+static GstFlowReturn
+gst_loudnorm_file_push (GstLoudnorm * self, GstBuffer * out, GstMapInfo * map,
+    guint64 fill)
+{
+  gst_buffer_unmap (out, map);
+  gst_buffer_resize (out, 0, fill * self->bpf);
+  gst_loudnorm_set_output_meta (self, out, fill);
+  if (fill == 0) {
+    gst_buffer_unref (out);
+    return GST_FLOW_OK;
+  }
+  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+}
+
 /* Streaming thread, file mode: run the held stream through gain `db` and
  * the limiter from a clean state.  push: send it downstream (releasing the
- * held buffers as it goes), else only meter it (out_meter). */
+ * held buffers as it goes), else only meter it (out_meter).  The output
+ * goes in chunks of at least FILE_CHUNK_MS (the last and the drain
+ * excepted) whatever the input's buffer size: the whole stream leaves at
+ * once, and every element downstream pays per buffer. */
 static GstFlowReturn
 gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
 {
   GstFlowReturn ret = GST_FLOW_OK;
   GList *l = self->held.head;
+  guint64 chunk = MAX ((guint64) self->rate * FILE_CHUNK_MS / 1000, 1);
+  GstBuffer *out = NULL;
+  GstMapInfo om;
+  guint64 fill = 0, cap = 0;
 
   mst_limiter_reset (self->lim);
   mst_loudness_reset (self->out_meter);
@@ -1386,9 +1411,10 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
   self->gain_lin = mst_db_to_lin (db);
 
   while (ret == GST_FLOW_OK) {
-    GstBuffer *in, *out;
-    GstMapInfo im, om;
-    guint64 frames, valid;
+    GstBuffer *in;
+    GstMapInfo im;
+    guint64 frames;
+    guint8 *dst;
 
     if (push)
       in = g_queue_pop_head (&self->held);
@@ -1405,25 +1431,61 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
         gst_buffer_unref (in);
       continue;
     }
-    out = gst_buffer_new_allocate (NULL, frames * self->bpf, NULL);
-    gst_buffer_map (out, &om, GST_MAP_WRITE);
+    if (out && fill + frames > cap) {
+      /* a buffer larger than the room left: a new chunk (a measuring
+       * pass only needs the room) */
+      if (push)
+        ret = gst_loudnorm_file_push (self, out, &om, fill);
+      else {
+        self->nsamples_out += fill;
+        gst_buffer_unmap (out, &om);
+        gst_buffer_unref (out);
+      }
+      out = NULL;
+      if (ret != GST_FLOW_OK) {
+        if (push)
+          gst_buffer_unref (in);
+        break;
+      }
+    }
+    if (!out) {
+      cap = MAX (2 * chunk, frames);
+      fill = 0;
+      out = gst_buffer_new_allocate (NULL, cap * self->bpf, NULL);
+      gst_buffer_map (out, &om, GST_MAP_WRITE);
+    }
+    dst = om.data + fill * self->bpf;
     if (GST_BUFFER_FLAG_IS_SET (in, GST_BUFFER_FLAG_GAP)
         || !gst_buffer_map (in, &im, GST_MAP_READ)) {
-      gst_loudnorm_process (self, NULL, om.data, frames);
+      gst_loudnorm_process (self, NULL, dst, frames);
     } else {
-      gst_loudnorm_process (self, im.data, om.data, frames);
+      gst_loudnorm_process (self, im.data, dst, frames);
       gst_buffer_unmap (in, &im);
     }
     if (push)
       gst_buffer_unref (in);
-    valid = gst_loudnorm_emit (self, om.data, frames);
-    gst_buffer_unmap (out, &om);
-    gst_buffer_resize (out, 0, valid * self->bpf);
-    gst_loudnorm_set_output_meta (self, out, valid);
-    if (!push || valid == 0)
+    fill += gst_loudnorm_emit (self, dst, frames);
+    if (fill >= chunk) {
+      if (push) {
+        ret = gst_loudnorm_file_push (self, out, &om, fill);
+        out = NULL;
+      } else {
+        /* measuring: count the frames out, reuse the memory */
+        self->nsamples_out += fill;
+        fill = 0;
+      }
+    }
+  }
+  if (out) {
+    if (push) {
+      GstFlowReturn r = gst_loudnorm_file_push (self, out, &om, fill);
+      if (ret == GST_FLOW_OK)
+        ret = r;
+    } else {
+      self->nsamples_out += fill;
+      gst_buffer_unmap (out, &om);
       gst_buffer_unref (out);
-    else
-      ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+    }
   }
   if (ret == GST_FLOW_OK)
     ret = gst_loudnorm_drain (self, push);

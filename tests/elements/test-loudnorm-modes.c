@@ -398,6 +398,56 @@ GST_START_TEST (test_file_holds_and_flushes)
 
 GST_END_TEST;
 
+/* File mode sends the held stream in buffers of at least a second (the
+ * last chunk and the delay line's tail excepted), whatever the input's
+ * buffer size, with contiguous timestamps and every frame. */
+GST_START_TEST (test_file_output_chunks)
+{
+  GstHarness *h = gst_harness_new ("loudnorm");
+  gsize frames = 48000 * 7 / 2, chunk = 1920, done = 0, got = 0;
+  GstClockTime next = 0;
+  guint nbuf = 0, small = 0;
+  gfloat *x = g_new0 (gfloat, chunk * 2);
+  GstBuffer *b;
+  gsize i;
+
+  for (i = 0; i < chunk * 2; i++)
+    x[i] = 0.25f * sinf (2.0f * (gfloat) G_PI * 997.0f * (i / 2) / 48000.0f);
+  gst_util_set_object_arg (G_OBJECT (h->element), "mode", "file");
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=" GST_AUDIO_NE (F32)
+      ", rate=48000, channels=2, layout=interleaved");
+  while (done < frames) {
+    gsize n = MIN (chunk, frames - done);
+
+    b = gst_buffer_new_allocate (NULL, n * 8, NULL);
+    gst_buffer_fill (b, 0, x, n * 8);
+    GST_BUFFER_PTS (b) = gst_util_uint64_scale_int (done, GST_SECOND, 48000);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    done += n;
+  }
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  while ((b = gst_harness_try_pull (h))) {
+    gsize n = gst_buffer_get_size (b) / 8;
+
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (b), next);
+    next += GST_BUFFER_DURATION (b);
+    if (n < 48000)
+      small++;
+    got += n;
+    nbuf++;
+    gst_buffer_unref (b);
+  }
+  fail_unless_equals_int (got, frames);
+  fail_unless (small <= 2, "%u of %u buffers under a second", small, nbuf);
+  fail_unless_equals_uint64 (next, gst_util_uint64_scale_int (frames,
+          GST_SECOND, 48000));
+  gst_harness_teardown (h);
+  g_free (x);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_file_max_duration)
 {
   gsize frames = 3 * 48000;
@@ -809,6 +859,7 @@ loudnorm_modes_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_file_targets);
   tcase_add_test (tc, test_file_holds_and_flushes);
+  tcase_add_test (tc, test_file_output_chunks);
   tcase_add_test (tc, test_file_max_duration);
   tcase_add_test (tc, test_file_refuses_live);
   tcase_add_test (tc, test_static_two_pass);
