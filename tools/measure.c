@@ -519,13 +519,67 @@ append_point (GArray * a, gdouble t, gdouble v)
     g_array_append_val (a, pt);
 }
 
+/* What the meter and the limiter post, collected in the posting thread
+ * (a bus sync handler): ten messages a second each would otherwise wake
+ * the tool's thread one by one. */
+typedef struct
+{
+  GMutex lock;
+  GstElement *meter;
+  GmMeasurement *m;
+  GstStructure *last;           /* the final meter message, else the latest */
+  gboolean last_is_final;
+  gchar *missing;               /* the first missing-plugin description */
+} GmCollect;
+
+static GstBusSyncReply
+collect_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  GmCollect *c = user_data;
+  const GstStructure *st;
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT)
+    return GST_BUS_PASS;
+  st = gst_message_get_structure (msg);
+  g_mutex_lock (&c->lock);
+  if (GST_MESSAGE_SRC (msg) == GST_OBJECT (c->meter)
+      && gst_structure_has_name (st, "loudnorm")) {
+    gboolean final = FALSE;
+    gdouble v;
+
+    gst_structure_get_boolean (st, "final", &final);
+    if (!final && gst_structure_get_double (st, "shortterm-loudness", &v))
+      append_point (c->m->shortterm, message_time (st), v);
+    if (final || !c->last_is_final) {
+      if (c->last)
+        gst_structure_free (c->last);
+      c->last = gst_structure_copy (st);
+      c->last_is_final = final;
+    }
+  } else if (gst_structure_has_name (st, "masterlimit")) {
+    gdouble v;
+
+    if (gst_structure_get_double (st, "max-gain-reduction", &v)
+        || gst_structure_get_double (st, "gain-reduction", &v))
+      append_point (c->m->gain_reduction, message_time (st), v);
+  } else if (gst_is_missing_plugin_message (msg)) {
+    if (!c->missing)
+      c->missing = gst_missing_plugin_message_get_description (msg);
+  } else {
+    g_mutex_unlock (&c->lock);
+    return GST_BUS_PASS;
+  }
+  g_mutex_unlock (&c->lock);
+  gst_message_unref (msg);
+  return GST_BUS_DROP;
+}
+
 gboolean
 gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
     GmCancelFunc cancel, gpointer user_data, gchar ** failure)
 {
-  GstStructure *last = NULL;
-  gboolean last_is_final = FALSE;
-  gchar *missing = NULL;
+  GmCollect col = { 0, };
+  GstStructure *last;
   gboolean done = FALSE, ok = FALSE;
   gint64 duration = -1;
   gint64 next_tick = 0;
@@ -536,14 +590,17 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, metered_probe, p, NULL);
     gst_object_unref (pad);
   }
+  g_mutex_init (&col.lock);
+  col.meter = p->meter;
+  col.m = m;
   bus = gst_element_get_bus (p->pipeline);
+  gst_bus_set_sync_handler (bus, collect_sync, &col, NULL);
   /* on failure an error message on the bus says why */
   gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
 
   while (!done) {
     GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
-        GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_ELEMENT
-        | GST_MESSAGE_APPLICATION);
+        GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_APPLICATION);
     const GstStructure *st;
 
     if (msg && g_get_monotonic_time () < next_tick) {
@@ -576,31 +633,6 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
     }
     st = gst_message_get_structure (msg);
     switch (GST_MESSAGE_TYPE (msg)) {
-      case GST_MESSAGE_ELEMENT:
-        if (GST_MESSAGE_SRC (msg) == GST_OBJECT (p->meter)
-            && gst_structure_has_name (st, "loudnorm")) {
-          gboolean final = FALSE;
-          gdouble v;
-
-          gst_structure_get_boolean (st, "final", &final);
-          if (!final && gst_structure_get_double (st, "shortterm-loudness", &v))
-            append_point (m->shortterm, message_time (st), v);
-          if (final || !last_is_final) {
-            if (last)
-              gst_structure_free (last);
-            last = gst_structure_copy (st);
-            last_is_final = final;
-          }
-        } else if (gst_structure_has_name (st, "masterlimit")) {
-          gdouble v;
-
-          if (gst_structure_get_double (st, "max-gain-reduction", &v)
-              || gst_structure_get_double (st, "gain-reduction", &v))
-            append_point (m->gain_reduction, message_time (st), v);
-        } else if (gst_is_missing_plugin_message (msg) && !missing) {
-          missing = gst_missing_plugin_message_get_description (msg);
-        }
-        break;
       case GST_MESSAGE_APPLICATION:
         if (gst_structure_has_name (st, "gst-master-no-audio")) {
           *failure = g_strdup ("no audio stream");
@@ -611,7 +643,9 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
         GError *err = NULL;
 
         gst_message_parse_error (msg, &err, NULL);
-        *failure = describe_error (err, p, missing);
+        g_mutex_lock (&col.lock);
+        *failure = describe_error (err, p, col.missing);
+        g_mutex_unlock (&col.lock);
         g_clear_error (&err);
         done = TRUE;
         break;
@@ -625,6 +659,11 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
     }
     gst_message_unref (msg);
   }
+
+  g_mutex_lock (&col.lock);
+  last = col.last;
+  col.last = NULL;
+  g_mutex_unlock (&col.lock);
 
   if (ok && !g_atomic_int_get (&p->linked_audio)) {
     *failure = g_strdup ("no audio stream");
@@ -673,9 +712,14 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
     progress (1.0, duration > 0 ? (gdouble) duration / GST_SECOND : 0.0,
         user_data);
 
-  g_free (missing);
+  /* the pipeline is stopped: nothing posts any more */
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  g_free (col.missing);
+  if (col.last)
+    gst_structure_free (col.last);
   if (last)
     gst_structure_free (last);
+  g_mutex_clear (&col.lock);
   gst_object_unref (bus);
   return ok;
 }
