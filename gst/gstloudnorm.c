@@ -33,7 +33,9 @@
  * Every #GstLoudnorm:interval of audio it posts an element message named
  * `loudnorm` (see docs/loudnorm.md for every field).  At EOS it posts the
  * final values, with `final` = %TRUE, before the EOS event goes downstream,
- * so an application that stops at the EOS message already has them.
+ * so an application that stops at the EOS message already has them.  The
+ * normalising modes also post `loudnorm-limiter` messages for the output:
+ * the limiter's gain reduction over each interval.
  *
  * Peaks and the maxima of momentary and short-term loudness are held from
  * the start of the stream (or the last reset), as libebur128 reports them.
@@ -281,11 +283,13 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
   /**
    * GstLoudnorm:post-messages:
    *
-   * Post `loudnorm` element messages (periodic and final).
+   * Post `loudnorm` element messages (periodic and final) and, in the
+   * normalising modes, `loudnorm-limiter` messages.
    */
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a 'loudnorm' element message every interval and at EOS",
+          "Post 'loudnorm' element messages (normalising modes: also "
+          "'loudnorm-limiter') every interval and at EOS",
           DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_PLAYING));
@@ -817,6 +821,56 @@ gst_loudnorm_apply_dsp_settings (GstLoudnorm * self)
   }
 }
 
+
+/* Streaming thread: start the `loudnorm-limiter` messages from output frame
+ * 0; on: post them for the output that follows. */
+static void
+gst_loudnorm_gr_reset (GstLoudnorm * self, gboolean on)
+{
+  self->gr_on = on;
+  self->gr_base = self->gr_frames = 0;
+  self->gr_min = self->gr_last = 1.0;
+}
+
+/* Streaming thread: post the limiter's gain reduction over the output
+ * interval so far and start the next one. */
+static void
+gst_loudnorm_gr_post (GstLoudnorm * self)
+{
+  GstClockTime ts = GST_CLOCK_TIME_NONE, t1 = GST_CLOCK_TIME_NONE;
+  GstStructure *s;
+
+  if (GST_CLOCK_TIME_IS_VALID (self->start_ts)) {
+    ts = self->start_ts + gst_util_uint64_scale_int (self->gr_base,
+        GST_SECOND, self->rate);
+    t1 = self->start_ts + gst_util_uint64_scale_int (self->gr_base +
+        self->gr_frames, GST_SECOND, self->rate);
+  }
+  s = gst_structure_new ("loudnorm-limiter", "timestamp", GST_TYPE_CLOCK_TIME,
+      ts, "duration", GST_TYPE_CLOCK_TIME,
+      GST_CLOCK_TIME_IS_VALID (ts) ? t1 - ts : GST_CLOCK_TIME_NONE,
+      "gain-reduction", G_TYPE_DOUBLE, 0.0 - mst_lin_to_db (self->gr_last),
+      "max-gain-reduction", G_TYPE_DOUBLE, 0.0 - mst_lin_to_db (self->gr_min),
+      NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  self->gr_base += self->gr_frames;
+  self->gr_frames = 0;
+  self->gr_min = self->gr_last;
+}
+
+/* Streaming thread: `frames` more output frames; posts at the end of each
+ * interval, or of the stream (last). */
+static void
+gst_loudnorm_gr_account (GstLoudnorm * self, guint64 frames, gboolean last)
+{
+  if (!self->gr_on || !self->cur.post_messages)
+    return;
+  self->gr_frames += frames;
+  if (self->gr_frames > 0 && (last || self->gr_frames >= self->interval_frames))
+    gst_loudnorm_gr_post (self);
+}
+
 /* Streaming thread: start the output stream again (setup, flush). */
 static void
 gst_loudnorm_reset_stream (GstLoudnorm * self)
@@ -833,6 +887,7 @@ gst_loudnorm_reset_stream (GstLoudnorm * self)
   self->start_ts = GST_CLOCK_TIME_NONE;
   self->start_offset = GST_BUFFER_OFFSET_NONE;
   self->min_lim_gain = 1.0;
+  gst_loudnorm_gr_reset (self, TRUE);
   self->failed = FALSE;
   self->warned_limit = FALSE;
   if (self->mode != GST_LOUDNORM_MODE_STATIC) {
@@ -1263,6 +1318,9 @@ gst_loudnorm_process (GstLoudnorm * self, const guint8 * in, guint8 * out,
   }
   if (st.gain_min < self->min_lim_gain)
     self->min_lim_gain = st.gain_min;
+  if (st.gain_min < self->gr_min)
+    self->gr_min = st.gain_min;
+  self->gr_last = st.gain;
 }
 
 static void
@@ -1293,6 +1351,7 @@ gst_loudnorm_emit (GstLoudnorm * self, guint8 * data, guint64 frames)
   if (skip > 0 && valid > 0)
     memmove (data, data + skip * self->bpf, valid * self->bpf);
   gst_loudnorm_meter_output (self, data, valid);
+  gst_loudnorm_gr_account (self, valid, FALSE);
   return valid;
 }
 
@@ -1357,6 +1416,7 @@ gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
   if (skip > 0)
     memmove (map.data, map.data + skip, bytes - skip);
   gst_loudnorm_meter_output (self, map.data, pending);
+  gst_loudnorm_gr_account (self, pending, TRUE);
   gst_buffer_unmap (buf, &map);
   gst_buffer_resize (buf, 0, bytes - skip);
   gst_loudnorm_set_output_meta (self, buf, pending);
@@ -1407,6 +1467,7 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
   self->nsamples_in = 0;
   self->nsamples_out = 0;
   self->min_lim_gain = 1.0;
+  gst_loudnorm_gr_reset (self, push);
   self->gain_db = db;
   self->gain_lin = mst_db_to_lin (db);
 

@@ -148,7 +148,13 @@ struct _GstLoudnorm
    *  draining         the frames being processed are the drain's silence;
    *  failed           an error was posted: drop data until a reset;
    *  warned_limit     static mode: the predicted-limiting warning was
-   *                   posted. */
+   *                   posted;
+   *  gr_on            `loudnorm-limiter` messages are posted for the
+   *                   output (not during file mode's measuring passes);
+   *  gr_base, gr_frames  first output frame of the message interval and
+   *                   the output frames in it so far;
+   *  gr_min, gr_last  the limiter's smallest gain over the interval and
+   *                   the gain of its last frame. */
   GstLoudnormMode mode;
   MstLimiter *lim;
   MstNormalizer *norm;
@@ -170,6 +176,9 @@ struct _GstLoudnorm
   gboolean draining;
   gboolean failed;
   gboolean warned_limit;
+  gboolean gr_on;
+  guint64 gr_base, gr_frames;
+  gdouble gr_min, gr_last;
 };
 
 struct _GstLoudnormClass

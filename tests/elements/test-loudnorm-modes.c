@@ -47,7 +47,14 @@ typedef struct
   gchar *error;                 /* text of the first error, if any */
   GstFlowReturn last_flow;
   GstClockTime latency;
+  GArray *lim;                  /* the loudnorm-limiter messages (LimMsg) */
 } Out;
+
+typedef struct
+{
+  GstClockTime ts, duration;
+  gdouble gr, max_gr;
+} LimMsg;
 
 static void
 out_clear (Out * o)
@@ -55,6 +62,8 @@ out_clear (Out * o)
   g_free (o->y);
   if (o->gains)
     g_array_unref (o->gains);
+  if (o->lim)
+    g_array_unref (o->lim);
   g_free (o->error);
   memset (o, 0, sizeof (*o));
 }
@@ -135,6 +144,16 @@ collect_messages (GstBus * bus, Out * o)
       o->limited = TRUE;
       fail_unless (gst_structure_get_double (s, "limited-db", &o->limited_db));
       fail_unless (gst_structure_get_double (s, "shortfall", &o->shortfall));
+    } else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (s, "loudnorm-limiter")) {
+      LimMsg lm;
+
+      fail_unless (gst_structure_get_clock_time (s, "timestamp", &lm.ts));
+      fail_unless (gst_structure_get_clock_time (s, "duration", &lm.duration));
+      fail_unless (gst_structure_get_double (s, "gain-reduction", &lm.gr));
+      fail_unless (gst_structure_get_double (s, "max-gain-reduction",
+              &lm.max_gr));
+      g_array_append_val (o->lim, lm);
     } else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_WARNING) {
       o->warnings++;
     } else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR && !o->error) {
@@ -163,6 +182,7 @@ run (const gchar * props, guint rate, guint channels, const gfloat * x,
   memset (o, 0, sizeof (*o));
   o->ts_ok = TRUE;
   o->gains = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  o->lim = g_array_new (FALSE, FALSE, sizeof (LimMsg));
   o->last_flow = GST_FLOW_OK;
   o->cap = frames;
   o->y = g_new (gfloat, frames * channels);
@@ -443,6 +463,81 @@ GST_START_TEST (test_file_output_chunks)
   fail_unless_equals_uint64 (next, gst_util_uint64_scale_int (frames,
           GST_SECOND, 48000));
   gst_harness_teardown (h);
+  g_free (x);
+}
+
+GST_END_TEST;
+
+/* The `loudnorm-limiter` messages: one per interval of output, contiguous
+ * from the first output timestamp to the end; no reduction where the
+ * programme stays under the limit after the gain, and where its bursts go
+ * over it, about as much as they go over (input true peak + gain - limit;
+ * the limiter aims a little under the limit). */
+GST_START_TEST (test_limiter_messages)
+{
+  const gsize rate = 48000, quiet = 2 * rate, frames = 5 * rate;
+  const GstClockTime t0 = 10 * GST_SECOND;
+  static const gchar *modes[] = { "file", "static" };
+  gfloat *x = g_new0 (gfloat, frames * 2);
+  gdouble m_i, tp_db;
+  gsize i;
+  guint k;
+
+  /* a 1 kHz tone at -30 dBFS; from 2 s, every 100 ms two of its cycles at
+   * -3 dBFS (all bursts alike: they start at the same phase, 0) */
+  for (i = 0; i < frames; i++) {
+    gdouble ph = 2.0 * G_PI * 1000.0 * i / rate;
+    gdouble v = 0.0316 * sin (ph);
+
+    if (i >= quiet && (i - quiet) % (rate / 10) < rate / 500)
+      v = 0.708 * sin (ph);
+    x[2 * i] = x[2 * i + 1] = (gfloat) v;
+  }
+  m_i = ebur128_integrated (x, frames, 2, rate, NULL);
+  tp_db = 20.0 * log10 (mst_refpeak_f32 (x + quiet * 2, frames - quiet, 2, 0));
+
+  for (k = 0; k < G_N_ELEMENTS (modes); k++) {
+    gchar *props = g_strdup_printf ("mode=%s target-loudness=-14 "
+        "true-peak-limit=-1 interval=100000000 measured-loudness=%.6f",
+        modes[k], m_i);
+    gdouble expect, worst_quiet = 0.0, loud_min = INFINITY, loud_max = 0.0;
+    GstClockTime next = t0;
+    Out o;
+
+    run (props, rate, 2, x, frames, 1920, &o);
+    fail_unless (o.have_final);
+    expect = tp_db + o.final_gain - (-1.0);
+    fail_unless (expect > 3.0, "%s: bursts only %.2f dB over", modes[k],
+        expect);
+    fail_unless (o.lim->len >= 40, "%s: %u messages", modes[k], o.lim->len);
+    for (i = 0; i < o.lim->len; i++) {
+      const LimMsg *lm = &g_array_index (o.lim, LimMsg, i);
+      GstClockTime end = lm->ts + lm->duration;
+
+      fail_unless_equals_uint64 (lm->ts, next);
+      next = end;
+      fail_unless (lm->max_gr >= 0.0 && lm->gr >= 0.0
+          && lm->gr <= lm->max_gr + 1e-9);
+      if (end <= t0 + GST_SECOND * 19 / 10)
+        worst_quiet = MAX (worst_quiet, lm->max_gr);
+      else if (lm->ts >= t0 + GST_SECOND * 21 / 10) {
+        loud_min = MIN (loud_min, lm->max_gr);
+        loud_max = MAX (loud_max, lm->max_gr);
+      }
+    }
+    GST_INFO ("%s: gain %.2f dB, bursts %.2f dB over the limit; reduction "
+        "%.2f..%.2f dB, before them %.3f dB", modes[k], o.final_gain, expect,
+        loud_min, loud_max, worst_quiet);
+    fail_unless_equals_uint64 (next, t0 + gst_util_uint64_scale_int (frames,
+            GST_SECOND, rate));
+    fail_unless (worst_quiet == 0.0, "%s: %.3f dB before the bursts",
+        modes[k], worst_quiet);
+    fail_unless (loud_min > expect - 0.25 && loud_max < expect + 0.25,
+        "%s: %.2f..%.2f dB, expected %.2f", modes[k], loud_min, loud_max,
+        expect);
+    g_free (props);
+    out_clear (&o);
+  }
   g_free (x);
 }
 
@@ -860,6 +955,7 @@ loudnorm_modes_suite (void)
   tcase_add_test (tc, test_file_targets);
   tcase_add_test (tc, test_file_holds_and_flushes);
   tcase_add_test (tc, test_file_output_chunks);
+  tcase_add_test (tc, test_limiter_messages);
   tcase_add_test (tc, test_file_max_duration);
   tcase_add_test (tc, test_file_refuses_live);
   tcase_add_test (tc, test_static_two_pass);
