@@ -236,6 +236,9 @@ make_automaster (const GmSettings * s)
   gst_util_set_object_arg (G_OBJECT (am), "mode", "file");
   child_set (am, "limit::post-messages", "true");
   child_set (am, "limit::interval", "100000000");
+  /* its limiter's gain reduction adds to masterlimit's in the report */
+  child_set (am, "loudnorm::post-messages", "true");
+  child_set (am, "loudnorm::interval", "100000000");
   return am;
 }
 

@@ -530,7 +530,33 @@ typedef struct
   GstStructure *last;           /* the final meter message, else the latest */
   gboolean last_is_final;
   gchar *missing;               /* the first missing-plugin description */
+  GArray *norm_gr;              /* loudnorm's limiter (render pass) */
 } GmCollect;
+
+/* The chain's gain reduction: the limiter's (masterlimit, m's points)
+ * plus loudnorm's (norm: points at the end of each of its intervals), in
+ * dB, at the limiter's times (loudnorm's alone when the limiter posted
+ * nothing). */
+static void
+add_gain_reduction (GArray * m, const GArray * norm)
+{
+  guint i, j = 0;
+
+  if (norm->len == 0)
+    return;
+  if (m->len == 0) {
+    g_array_append_vals (m, norm->data, norm->len);
+    return;
+  }
+  for (i = 0; i < m->len; i++) {
+    GmPoint *pt = &g_array_index (m, GmPoint, i);
+
+    /* the first of loudnorm's intervals that ends at or after pt->t */
+    while (j + 1 < norm->len && g_array_index (norm, GmPoint, j).t < pt->t)
+      j++;
+    pt->v += g_array_index (norm, GmPoint, j).v;
+  }
+}
 
 static GstBusSyncReply
 collect_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
@@ -556,19 +582,18 @@ collect_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
       c->last = gst_structure_copy (st);
       c->last_is_final = final;
     }
-  } else if (gst_structure_has_name (st, "masterlimit")) {
+  } else if (gst_structure_has_name (st, "masterlimit")
+      || gst_structure_has_name (st, "loudnorm-limiter")) {
     gdouble v;
 
-    if (gst_structure_get_double (st, "max-gain-reduction", &v)
-        || gst_structure_get_double (st, "gain-reduction", &v))
-      append_point (c->m->gain_reduction, message_time (st), v);
+    if (gst_structure_get_double (st, "max-gain-reduction", &v))
+      append_point (gst_structure_has_name (st, "masterlimit")
+          ? c->m->gain_reduction : c->norm_gr, message_time (st), v);
   } else if (gst_is_missing_plugin_message (msg)) {
     if (!c->missing)
       c->missing = gst_missing_plugin_message_get_description (msg);
-  } else {
-    g_mutex_unlock (&c->lock);
-    return GST_BUS_PASS;
   }
+  /* the bus loop needs no element message */
   g_mutex_unlock (&c->lock);
   gst_message_unref (msg);
   return GST_BUS_DROP;
@@ -593,6 +618,7 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
   g_mutex_init (&col.lock);
   col.meter = p->meter;
   col.m = m;
+  col.norm_gr = g_array_new (FALSE, FALSE, sizeof (GmPoint));
   bus = gst_element_get_bus (p->pipeline);
   gst_bus_set_sync_handler (bus, collect_sync, &col, NULL);
   /* on failure an error message on the bus says why */
@@ -663,6 +689,8 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
   g_mutex_lock (&col.lock);
   last = col.last;
   col.last = NULL;
+  add_gain_reduction (m->gain_reduction, col.norm_gr);
+  g_array_set_size (col.norm_gr, 0);
   g_mutex_unlock (&col.lock);
 
   if (ok && !g_atomic_int_get (&p->linked_audio)) {
@@ -719,6 +747,7 @@ gm_pipeline_run (GmPipeline * p, GmMeasurement * m, GmProgressFunc progress,
     gst_structure_free (col.last);
   if (last)
     gst_structure_free (last);
+  g_array_free (col.norm_gr, TRUE);
   g_mutex_clear (&col.lock);
   gst_object_unref (bus);
   return ok;

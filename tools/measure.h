@@ -33,7 +33,9 @@ typedef struct
  *   = sample peak over RMS of all channels; correlation of the first two
  *   channels, Pearson without mean removal, +1 mono-like, -1 out of phase);
  * shortterm: the short-term loudness every 100 ms (LUFS, -inf in silence);
- * gain_reduction: the limiter's gain reduction every 100 ms (render pass);
+ * gain_reduction: the chain's limiting every 100 ms (render pass): the
+ *   largest gain reduction of masterlimit plus that of loudnorm's limiter
+ *   (dB);
  * spectrum: mean power of the mid signal per FFT bin, 1.0 = a full-scale
  *   sine, GM_FFT_BINS values (NULL when not measured). */
 typedef struct
@@ -113,8 +115,8 @@ gboolean gm_pipeline_init (GmPipeline * p, const gchar * file,
 GstElement *gm_make_meter (const gchar * name);
 void gm_pipeline_clear (GmPipeline * p);
 
-/* Runs the pipeline to EOS, collecting the meter's messages (and the
- * `masterlimit` gain reduction) into m.  On failure returns FALSE with a
+/* Runs the pipeline to EOS, collecting the meter's messages (and the gain
+ * reduction of `masterlimit` and of loudnorm's limiter) into m.  On failure returns FALSE with a
  * one-line reason in *failure (no file name). */
 gboolean gm_pipeline_run (GmPipeline * p, GmMeasurement * m,
     GmProgressFunc progress, GmCancelFunc cancel, gpointer user_data,
