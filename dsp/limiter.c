@@ -115,6 +115,9 @@
 #include "limiter.h"
 
 #include <float.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -681,6 +684,92 @@ fit_frame (const float *q)
   return e;
 }
 
+#if defined(__SSE2__)
+/* fit_peak of two points at once (double lanes; am, a0, ap as in
+ * fit_peak), the same operations in the same order, so the same bits. */
+static inline __m128d
+fit_peak_sse2 (__m128d am, __m128d a0, __m128d ap)
+{
+  const __m128d sign = _mm_set1_pd (-0.0);
+  __m128d c0 = _mm_andnot_pd (sign, a0);
+  /* s * am with s = -1 for a negative a0: the sign flipped */
+  __m128d s = _mm_and_pd (sign, a0);
+  __m128d bm = _mm_xor_pd (am, s), bp = _mm_xor_pd (ap, s);
+  __m128d den = _mm_sub_pd (_mm_sub_pd (_mm_mul_pd (_mm_set1_pd (2.0), c0),
+          bm), bp);
+  __m128d diff = _mm_sub_pd (bp, bm);
+  __m128d d2 = _mm_mul_pd (diff, diff);
+  __m128d cw = _mm_div_pd (_mm_add_pd (bm, bp),
+      _mm_mul_pd (_mm_set1_pd (2.0), c0));
+  __m128d para = _mm_add_pd (c0, _mm_div_pd (d2,
+          _mm_mul_pd (_mm_set1_pd (8.0), den)));
+  __m128d cwc = _mm_max_pd (cw, _mm_set1_pd (LIM_COS_MIN));
+  __m128d sw2 = _mm_sub_pd (_mm_set1_pd (1.0), _mm_mul_pd (cwc, cwc));
+  __m128d sine = _mm_sqrt_pd (_mm_add_pd (_mm_mul_pd (c0, c0),
+          _mm_div_pd (d2, _mm_mul_pd (_mm_set1_pd (4.0), sw2))));
+  __m128d use_para = _mm_cmpgt_pd (cw, _mm_set1_pd (0.9999));
+  __m128d pk = _mm_or_pd (_mm_and_pd (use_para, para),
+      _mm_andnot_pd (use_para, sine));
+  __m128d cap = _mm_mul_pd (c0, _mm_set1_pd (LIM_FIT_MAX));
+  /* c0 <= 0 or den <= 0: the point itself */
+  __m128d flat = _mm_or_pd (_mm_cmple_pd (c0, _mm_setzero_pd ()),
+      _mm_cmple_pd (den, _mm_setzero_pd ()));
+
+  pk = _mm_or_pd (_mm_and_pd (_mm_cmpgt_pd (pk, cap), cap),
+      _mm_andnot_pd (_mm_cmpgt_pd (pk, cap), pk));
+  return _mm_or_pd (_mm_and_pd (flat, c0), _mm_andnot_pd (flat, pk));
+}
+
+/* fit_frame with the four candidate points side by side: every local
+ * maximum is fitted (the scalar loop's skip only leaves out fits that
+ * cannot raise the maximum) and the maximum is taken in the same order
+ * with the same comparison, so the result is the same. */
+static inline float
+fit_frame_sse2 (const float *q)
+{
+  const __m128 abs_mask = _mm_castsi128_ps (_mm_set1_epi32 (0x7fffffff));
+  __m128 qm = _mm_loadu_ps (q), q0 = _mm_loadu_ps (q + 1);
+  __m128 qp = _mm_loadu_ps (q + 2);
+  __m128 v0 = _mm_and_ps (q0, abs_mask);
+  __m128 cand = _mm_and_ps (_mm_cmpgt_ps (v0, _mm_setzero_ps ()),
+      _mm_and_ps (_mm_cmpge_ps (v0, _mm_and_ps (qm, abs_mask)),
+          _mm_cmpge_ps (v0, _mm_and_ps (qp, abs_mask))));
+  int mask = _mm_movemask_ps (cand), k;
+  float e = raw_peak (q), pk[4];
+
+  if (mask == 0)
+    return e;
+  {
+    __m128d lo = fit_peak_sse2 (_mm_cvtps_pd (qm), _mm_cvtps_pd (q0),
+        _mm_cvtps_pd (qp));
+    __m128d hi = fit_peak_sse2 (_mm_cvtps_pd (_mm_movehl_ps (qm, qm)),
+        _mm_cvtps_pd (_mm_movehl_ps (q0, q0)),
+        _mm_cvtps_pd (_mm_movehl_ps (qp, qp)));
+
+    _mm_storeu_ps (pk, _mm_movelh_ps (_mm_cvtpd_ps (lo), _mm_cvtpd_ps (hi)));
+  }
+  for (k = 0; k < 4; k++)
+    if ((mask & (1 << k)) && pk[k] > e)
+      e = pk[k];
+  return e;
+}
+
+#define FIT_FRAME fit_frame_sse2
+#else
+#define FIT_FRAME fit_frame
+#endif
+
+float
+mst_limiter_fit_frame (const float *q, int vector)
+{
+#if defined(__SSE2__)
+  if (vector)
+    return fit_frame_sse2 (q);
+#endif
+  (void) vector;
+  return fit_frame (q);
+}
+
 static void
 det_reset (LimDet * d)
 {
@@ -967,7 +1056,7 @@ detect (MstLimiter * lim, unsigned c, size_t n, uint64_t t0, float *env,
       /* the fit only where the result can matter; an overflowed point
        * (Inf, NaN) makes the peak infinite */
       if (!(ro + hf < thr))
-        e = ro <= FLT_MAX ? fit_frame (osw + 4 * i) : INFINITY;
+        e = ro <= FLT_MAX ? FIT_FRAME (osw + 4 * i) : INFINITY;
       pk[i] = e;
       env[i] = e + hf;
     }

@@ -144,4 +144,9 @@ void mst_limiter_process_env_f64 (MstLimiter * lim, const double *in,
 
 /* Copy the statistics out and start new ones. */
 void mst_limiter_take_stats (MstLimiter * lim, MstLimiterStats * stats);
+
+/* For tests: the detector's peak of one frame from its six 4x points
+ * q[0..5] (4i - 2 .. 4i + 3), with the scalar code (vector 0) or the
+ * vector code the build uses (vector 1; the scalar one without it). */
+float mst_limiter_fit_frame (const float *q, int vector);
 #endif /* MST_LIMITER_H */

@@ -1144,6 +1144,60 @@ GST_END_TEST;
 
 /* ORC kernels against their C twins (ORC float rules: denormal inputs
  * and results flushed to zero, so the twins stay away from them). */
+/* The detector's vector peak fit gives the scalar fit's bits: sampled
+ * sinusoids of every frequency up to fs/2 at 4x (the points the
+ * detector sees), random points, and the edge cases (zeros, ties, signs,
+ * flat tops, tiny and huge values). */
+GST_START_TEST (test_fit_vector_exact)
+{
+  static const float edge[] = { 0.0f, -0.0f, 1.0f, -1.0f, 0.5f, -0.5f,
+    1e-30f, -1e-30f, FLT_MIN, 3e38f, -3e38f, 0.99999f
+  };
+  GRand *rand = g_rand_new_with_seed (8);
+  guint64 n, fitted = 0, diff = 0;
+  const guint64 runs = 4000000;
+  unsigned k;
+
+  for (n = 0; n < runs; n++) {
+    float q[6], a, b;
+    guint kind = n % 3;
+
+    if (kind == 0) {
+      /* a sinusoid sampled at 4x: frequency up to the 4x Nyquist/4 */
+      double w = g_rand_double_range (rand, 0.0, G_PI / 4.0);
+      double ph = g_rand_double_range (rand, 0.0, 2.0 * G_PI);
+      double amp = pow (10.0, g_rand_double_range (rand, -6.0, 1.0));
+      for (k = 0; k < 6; k++)
+        q[k] = (float) (amp * cos (ph + w * k));
+    } else if (kind == 1) {
+      for (k = 0; k < 6; k++)
+        q[k] = (float) g_rand_double_range (rand, -1.0, 1.0);
+    } else {
+      for (k = 0; k < 6; k++)
+        q[k] = g_rand_boolean (rand)
+            ? edge[g_rand_int_range (rand, 0, G_N_ELEMENTS (edge))]
+            : (float) g_rand_double_range (rand, -1.0, 1.0);
+    }
+    a = mst_limiter_fit_frame (q, 0);
+    b = mst_limiter_fit_frame (q, 1);
+    if (memcmp (&a, &b, sizeof (a)) != 0)
+      diff++;
+    for (k = 1; k <= 4; k++)
+      if (fabsf (q[k]) > 0.0f && fabsf (q[k]) >= fabsf (q[k - 1])
+          && fabsf (q[k]) >= fabsf (q[k + 1])) {
+        fitted++;
+        break;
+      }
+  }
+  GST_INFO ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " with a "
+      "local maximum, %" G_GUINT64_FORMAT " differ", runs, fitted, diff);
+  fail_unless (fitted > runs / 4);
+  fail_unless_equals_uint64 (diff, 0);
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_orc_twins)
 {
   size_t n = 1003, i;
@@ -1214,6 +1268,7 @@ limiter_suite (void)
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 600);
   tcase_add_test (tc, test_orc_twins);
+  tcase_add_test (tc, test_fit_vector_exact);
   tcase_add_test (tc, test_bad_args);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_transparency);
