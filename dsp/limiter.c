@@ -739,14 +739,18 @@ fit_frame_sse2 (const float *q)
 
   if (mask == 0)
     return e;
-  {
-    __m128d lo = fit_peak_sse2 (_mm_cvtps_pd (qm), _mm_cvtps_pd (q0),
+  /* each pair only where it holds a candidate (one, mostly) */
+  if (mask & 3) {
+    __m128d f = fit_peak_sse2 (_mm_cvtps_pd (qm), _mm_cvtps_pd (q0),
         _mm_cvtps_pd (qp));
-    __m128d hi = fit_peak_sse2 (_mm_cvtps_pd (_mm_movehl_ps (qm, qm)),
-        _mm_cvtps_pd (_mm_movehl_ps (q0, q0)),
-        _mm_cvtps_pd (_mm_movehl_ps (qp, qp)));
-
-    _mm_storeu_ps (pk, _mm_movelh_ps (_mm_cvtpd_ps (lo), _mm_cvtpd_ps (hi)));
+    _mm_storel_pi ((__m64 *) pk, _mm_cvtpd_ps (f));
+  }
+  if (mask & 12) {
+    __m128 hm = _mm_movehl_ps (qm, qm), h0 = _mm_movehl_ps (q0, q0);
+    __m128 hp = _mm_movehl_ps (qp, qp);
+    __m128d f = fit_peak_sse2 (_mm_cvtps_pd (hm), _mm_cvtps_pd (h0),
+        _mm_cvtps_pd (hp));
+    _mm_storel_pi ((__m64 *) (pk + 2), _mm_cvtpd_ps (f));
   }
   for (k = 0; k < 4; k++)
     if ((mask & (1 << k)) && pk[k] > e)
