@@ -65,7 +65,10 @@ gm_measurement_clear (GmMeasurement * m)
  *                       channels), each full frame is windowed (Hann, the
  *                       table computed once) in work,
  *                       transformed into freq and its power added to power;
- *                       blocks counts the transforms. */
+ *                       blocks counts the transforms;
+ *   stride, seen:       one full frame in stride is transformed (0: not
+ *                       decided yet, at the first buffer); seen counts
+ *                       the full frames. */
 struct _GmStats
 {
   gdouble sum_sq;
@@ -82,7 +85,15 @@ struct _GmStats
   GstFFTF32Complex *freq;
   gdouble *power;
   guint64 blocks;
+  guint stride;
+  guint64 seen;
 };
+
+/* The long-term spectrum averages at most about this many frames, spread
+ * evenly over the programme (every frame up to 8192 x 1024 samples, 175 s
+ * at 48 kHz): plenty for a 1/6-octave curve, and the FFT's time stays
+ * bounded on long files. */
+#define GM_FFT_MAX_BLOCKS 1024
 
 GmStats *
 gm_stats_new (gboolean spectrum)
@@ -164,8 +175,12 @@ stats_add (GmStats * s, const gfloat * x, gsize frames, guint channels)
     }
     if (s->fft) {
       s->frame[s->fill++] = mid * inv;
-      if (s->fill == GM_FFT_SIZE)
-        stats_spectrum_block (s);
+      if (s->fill == GM_FFT_SIZE) {
+        if (s->seen++ % s->stride == 0)
+          stats_spectrum_block (s);
+        else
+          s->fill = 0;
+      }
     }
   }
   s->sum_sq += sum_sq;
@@ -192,6 +207,19 @@ stats_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       && GST_AUDIO_INFO_CHANNELS (&ai) > 0
       && gst_buffer_map (buf, &map, GST_MAP_READ)) {
     guint ch = GST_AUDIO_INFO_CHANNELS (&ai);
+
+    if (s->stride == 0) {
+      gint64 dur = -1;
+      guint64 frames;
+
+      s->stride = 1;
+      if (gst_pad_query_duration (pad, GST_FORMAT_TIME, &dur) && dur > 0) {
+        frames = gst_util_uint64_scale_int (dur, GST_AUDIO_INFO_RATE (&ai),
+            GST_SECOND) / GM_FFT_SIZE;
+        s->stride = MAX (1, (frames + GM_FFT_MAX_BLOCKS - 1)
+            / GM_FFT_MAX_BLOCKS);
+      }
+    }
 
     stats_add (s, (const gfloat *) map.data, map.size / (4 * ch), ch);
     gst_buffer_unmap (buf, &map);
