@@ -821,7 +821,6 @@ gst_loudnorm_apply_dsp_settings (GstLoudnorm * self)
   }
 }
 
-
 /* Streaming thread: start the `loudnorm-limiter` messages from output frame
  * 0; on: post them for the output that follows. */
 static void
@@ -1429,20 +1428,30 @@ gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
   return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
 }
 
-/* Streaming thread, file mode: an output chunk of `fill` frames (mapped
- * in *map) is complete: unmap it, count its frames out and push it. */
+/* Streaming thread, file mode: the output chunk in *out (mapped in *map)
+ * holds *fill frames: count them out and push it (push: *out becomes
+ * NULL), or start the chunk again in the same memory (measuring). */
 static GstFlowReturn
-gst_loudnorm_file_push (GstLoudnorm * self, GstBuffer * out, GstMapInfo * map,
-    guint64 fill)
+gst_loudnorm_file_flush (GstLoudnorm * self, GstBuffer ** out,
+    GstMapInfo * map, guint64 * fill, gboolean push)
 {
-  gst_buffer_unmap (out, map);
-  gst_buffer_resize (out, 0, fill * self->bpf);
-  gst_loudnorm_set_output_meta (self, out, fill);
-  if (fill == 0) {
-    gst_buffer_unref (out);
+  GstBuffer *buf = *out;
+  guint64 frames = *fill;
+
+  *fill = 0;
+  if (!push) {
+    self->nsamples_out += frames;
     return GST_FLOW_OK;
   }
-  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+  *out = NULL;
+  gst_buffer_unmap (buf, map);
+  gst_buffer_resize (buf, 0, frames * self->bpf);
+  gst_loudnorm_set_output_meta (self, buf, frames);
+  if (frames == 0) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
 }
 
 /* Streaming thread, file mode: run the held stream through gain `db` and
@@ -1492,26 +1501,21 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
         gst_buffer_unref (in);
       continue;
     }
-    if (out && fill + frames > cap) {
-      /* a buffer larger than the room left: a new chunk (a measuring
-       * pass only needs the room) */
+    /* a buffer larger than the room left: a new chunk, in new memory if
+     * it is larger than the chunk's */
+    if (out && fill + frames > cap)
+      ret = gst_loudnorm_file_flush (self, &out, &om, &fill, push);
+    if (out && frames > cap) {
+      gst_buffer_unmap (out, &om);
+      gst_clear_buffer (&out);
+    }
+    if (ret != GST_FLOW_OK) {
       if (push)
-        ret = gst_loudnorm_file_push (self, out, &om, fill);
-      else {
-        self->nsamples_out += fill;
-        gst_buffer_unmap (out, &om);
-        gst_buffer_unref (out);
-      }
-      out = NULL;
-      if (ret != GST_FLOW_OK) {
-        if (push)
-          gst_buffer_unref (in);
-        break;
-      }
+        gst_buffer_unref (in);
+      break;
     }
     if (!out) {
       cap = MAX (2 * chunk, frames);
-      fill = 0;
       out = gst_buffer_new_allocate (NULL, cap * self->bpf, NULL);
       gst_buffer_map (out, &om, GST_MAP_WRITE);
     }
@@ -1526,24 +1530,16 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
     if (push)
       gst_buffer_unref (in);
     fill += gst_loudnorm_emit (self, dst, frames);
-    if (fill >= chunk) {
-      if (push) {
-        ret = gst_loudnorm_file_push (self, out, &om, fill);
-        out = NULL;
-      } else {
-        /* measuring: count the frames out, reuse the memory */
-        self->nsamples_out += fill;
-        fill = 0;
-      }
-    }
+    if (fill >= chunk)
+      ret = gst_loudnorm_file_flush (self, &out, &om, &fill, push);
   }
   if (out) {
-    if (push) {
-      GstFlowReturn r = gst_loudnorm_file_push (self, out, &om, fill);
-      if (ret == GST_FLOW_OK)
-        ret = r;
-    } else {
-      self->nsamples_out += fill;
+    GstFlowReturn r = gst_loudnorm_file_flush (self, &out, &om, &fill, push);
+
+    if (ret == GST_FLOW_OK)
+      ret = r;
+    if (out) {
+      /* the measuring passes' memory */
       gst_buffer_unmap (out, &om);
       gst_buffer_unref (out);
     }
