@@ -57,7 +57,7 @@ gm_measurement_clear (GmMeasurement * m)
 
 /* Accumulators of the probe, touched only by the streaming thread until the
  * pipeline is stopped.
- *   sum_sq, peak:       all samples of all channels
+ *   sum_sq:             all samples of all channels
  *   sum_lr, sum_ll, sum_rr: first two channels (correlation)
  *   frames:             frames seen
  *   fft, window, fill, frame, work, freq, power, blocks: the spectrum:
@@ -72,7 +72,6 @@ gm_measurement_clear (GmMeasurement * m)
 struct _GmStats
 {
   gdouble sum_sq;
-  gdouble peak;
   gdouble sum_lr, sum_ll, sum_rr;
   guint64 frames;
   guint channels;
@@ -145,46 +144,67 @@ stats_spectrum_block (GmStats * s)
   s->fill = 0;
 }
 
+/* The mid signal of frames x into the spectrum's frames; the frames
+ * that are not transformed (stride) are only counted. */
+static void
+stats_spectrum_add (GmStats * s, const gfloat * x, gsize frames, guint channels)
+{
+  gfloat inv = 1.0f / channels;
+  gsize i = 0;
+  guint c;
+
+  if (s->stride == 0)
+    s->stride = 1;
+  while (i < frames) {
+    gsize n = MIN (frames - i, (gsize) (GM_FFT_SIZE - s->fill));
+
+    if (s->seen % s->stride == 0) {
+      gsize k;
+
+      for (k = 0; k < n; k++) {
+        const gfloat *f = x + (i + k) * channels;
+        gfloat mid = 0.0f;
+
+        for (c = 0; c < channels; c++)
+          mid += f[c];
+        s->frame[s->fill + k] = mid * inv;
+      }
+    }
+    s->fill += n;
+    i += n;
+    if (s->fill == GM_FFT_SIZE) {
+      if (s->seen++ % s->stride == 0)
+        stats_spectrum_block (s);
+      s->fill = 0;
+    }
+  }
+}
+
 static void
 stats_add (GmStats * s, const gfloat * x, gsize frames, guint channels)
 {
-  gdouble sum_sq = 0.0, peak = s->peak;
-  gdouble lr = 0.0, ll = 0.0, rr = 0.0;
-  gfloat inv = 1.0f / channels;
+  gdouble sum_sq = 0.0, lr = 0.0, ll = 0.0, rr = 0.0;
   gsize i;
-  guint c;
 
   s->channels = channels;
-  for (i = 0; i < frames; i++) {
-    const gfloat *f = x + i * channels;
-    gfloat mid = 0.0f;
+  if (channels >= 2) {
+    for (i = 0; i < frames; i++) {
+      gdouble l = x[i * channels], r = x[i * channels + 1];
 
-    for (c = 0; c < channels; c++) {
-      gdouble v = f[c];
-      gdouble a = fabs (v);
-
-      sum_sq += v * v;
-      if (a > peak)
-        peak = a;
-      mid += f[c];
-    }
-    if (channels >= 2) {
-      lr += (gdouble) f[0] * f[1];
-      ll += (gdouble) f[0] * f[0];
-      rr += (gdouble) f[1] * f[1];
-    }
-    if (s->fft) {
-      s->frame[s->fill++] = mid * inv;
-      if (s->fill == GM_FFT_SIZE) {
-        if (s->seen++ % s->stride == 0)
-          stats_spectrum_block (s);
-        else
-          s->fill = 0;
-      }
+      lr += l * r;
+      ll += l * l;
+      rr += r * r;
     }
   }
+  if (channels == 2) {
+    sum_sq = ll + rr;
+  } else {
+    for (i = 0; i < frames * channels; i++)
+      sum_sq += (gdouble) x[i] * x[i];
+  }
+  if (s->fft)
+    stats_spectrum_add (s, x, frames, channels);
   s->sum_sq += sum_sq;
-  s->peak = peak;
   s->sum_lr += lr;
   s->sum_ll += ll;
   s->sum_rr += rr;
@@ -253,8 +273,9 @@ gm_stats_finish (GmStats * s, GmMeasurement * m)
   if (s->fft) {
     guint k;
 
-    /* a partial last frame counts when it is at least half full */
-    if (s->fill >= GM_FFT_SIZE / 2) {
+    /* a partial last frame counts when it is at least half full (and is
+     * one of those transformed) */
+    if (s->fill >= GM_FFT_SIZE / 2 && s->seen % MAX (s->stride, 1) == 0) {
       memset (s->frame + s->fill, 0, (GM_FFT_SIZE - s->fill) * sizeof (gfloat));
       stats_spectrum_block (s);
     }
