@@ -686,38 +686,56 @@ fit_frame (const float *q)
 
 #if defined(__SSE2__)
 /* fit_peak of two points at once (double lanes; am, a0, ap as in
- * fit_peak), the same operations in the same order, so the same bits. */
+ * fit_peak), the same operations in the same order, so the same bits.
+ * Lanes outside `use` are not candidates: they get harmless points, and
+ * the lanes that fit_peak returns early from (c0 or den <= 0) and the sine
+ * fit of the lanes that take the parabola get harmless divisors, so no
+ * 0 / 0, x / 0 or overflow raises a floating-point flag the scalar code
+ * does not raise. */
 static inline __m128d
-fit_peak_sse2 (__m128d am, __m128d a0, __m128d ap)
+fit_peak_sse2 (__m128d am, __m128d a0, __m128d ap, __m128d use)
 {
-  const __m128d sign = _mm_set1_pd (-0.0);
-  __m128d c0 = _mm_andnot_pd (sign, a0);
-  /* s * am with s = -1 for a negative a0: the sign flipped */
-  __m128d s = _mm_and_pd (sign, a0);
-  __m128d bm = _mm_xor_pd (am, s), bp = _mm_xor_pd (ap, s);
-  __m128d den = _mm_sub_pd (_mm_sub_pd (_mm_mul_pd (_mm_set1_pd (2.0), c0),
-          bm), bp);
-  __m128d diff = _mm_sub_pd (bp, bm);
-  __m128d d2 = _mm_mul_pd (diff, diff);
-  __m128d cw = _mm_div_pd (_mm_add_pd (bm, bp),
-      _mm_mul_pd (_mm_set1_pd (2.0), c0));
-  __m128d para = _mm_add_pd (c0, _mm_div_pd (d2,
-          _mm_mul_pd (_mm_set1_pd (8.0), den)));
-  __m128d cwc = _mm_max_pd (cw, _mm_set1_pd (LIM_COS_MIN));
-  __m128d sw2 = _mm_sub_pd (_mm_set1_pd (1.0), _mm_mul_pd (cwc, cwc));
-  __m128d sine = _mm_sqrt_pd (_mm_add_pd (_mm_mul_pd (c0, c0),
-          _mm_div_pd (d2, _mm_mul_pd (_mm_set1_pd (4.0), sw2))));
-  __m128d use_para = _mm_cmpgt_pd (cw, _mm_set1_pd (0.9999));
-  __m128d pk = _mm_or_pd (_mm_and_pd (use_para, para),
-      _mm_andnot_pd (use_para, sine));
-  __m128d cap = _mm_mul_pd (c0, _mm_set1_pd (LIM_FIT_MAX));
-  /* c0 <= 0 or den <= 0: the point itself */
-  __m128d flat = _mm_or_pd (_mm_cmple_pd (c0, _mm_setzero_pd ()),
-      _mm_cmple_pd (den, _mm_setzero_pd ()));
+  const __m128d sign = _mm_set1_pd (-0.0), one = _mm_set1_pd (1.0);
+  __m128d c0, s, bm, bp, den, den_s, diff, d2, cw, para, cwc, sw2, sine;
+  __m128d use_para, pk, cap, flat;
 
+  am = _mm_and_pd (use, am);
+  ap = _mm_and_pd (use, ap);
+  a0 = _mm_or_pd (_mm_and_pd (use, a0), _mm_andnot_pd (use, one));
+  c0 = _mm_andnot_pd (sign, a0);
+  /* s * am with s = -1 for a negative a0: the sign flipped */
+  s = _mm_and_pd (sign, a0);
+  bm = _mm_xor_pd (am, s);
+  bp = _mm_xor_pd (ap, s);
+  den = _mm_sub_pd (_mm_sub_pd (_mm_mul_pd (_mm_set1_pd (2.0), c0), bm), bp);
+  /* c0 > 0 in every lane now; den <= 0: the point itself */
+  flat = _mm_cmple_pd (den, _mm_setzero_pd ());
+  den_s = _mm_or_pd (_mm_and_pd (flat, one), _mm_andnot_pd (flat, den));
+  diff = _mm_sub_pd (bp, bm);
+  d2 = _mm_mul_pd (diff, diff);
+  cw = _mm_div_pd (_mm_add_pd (bm, bp), _mm_mul_pd (_mm_set1_pd (2.0), c0));
+  para = _mm_add_pd (c0, _mm_div_pd (d2,
+          _mm_mul_pd (_mm_set1_pd (8.0), den_s)));
+  use_para = _mm_cmpgt_pd (cw, _mm_set1_pd (0.9999));
+  /* the sine lanes have cw <= 0.9999: the upper clamp only keeps the
+   * parabola lanes' sw2 away from 0 */
+  cwc = _mm_min_pd (_mm_max_pd (cw, _mm_set1_pd (LIM_COS_MIN)),
+      _mm_set1_pd (0.9999));
+  sw2 = _mm_sub_pd (one, _mm_mul_pd (cwc, cwc));
+  sine = _mm_sqrt_pd (_mm_add_pd (_mm_mul_pd (c0, c0),
+          _mm_div_pd (d2, _mm_mul_pd (_mm_set1_pd (4.0), sw2))));
+  pk = _mm_or_pd (_mm_and_pd (use_para, para), _mm_andnot_pd (use_para, sine));
+  cap = _mm_mul_pd (c0, _mm_set1_pd (LIM_FIT_MAX));
   pk = _mm_or_pd (_mm_and_pd (_mm_cmpgt_pd (pk, cap), cap),
       _mm_andnot_pd (_mm_cmpgt_pd (pk, cap), pk));
   return _mm_or_pd (_mm_and_pd (flat, c0), _mm_andnot_pd (flat, pk));
+}
+
+/* The lane masks of candidate bits b0 and b1. */
+static inline __m128d
+lane_mask (int b0, int b1)
+{
+  return _mm_castsi128_pd (_mm_set_epi64x (b1 ? -1 : 0, b0 ? -1 : 0));
 }
 
 /* fit_frame with the four candidate points side by side: every local
@@ -742,14 +760,14 @@ fit_frame_sse2 (const float *q)
   /* each pair only where it holds a candidate (one, mostly) */
   if (mask & 3) {
     __m128d f = fit_peak_sse2 (_mm_cvtps_pd (qm), _mm_cvtps_pd (q0),
-        _mm_cvtps_pd (qp));
+        _mm_cvtps_pd (qp), lane_mask (mask & 1, mask & 2));
     _mm_storel_pi ((__m64 *) pk, _mm_cvtpd_ps (f));
   }
   if (mask & 12) {
     __m128 hm = _mm_movehl_ps (qm, qm), h0 = _mm_movehl_ps (q0, q0);
     __m128 hp = _mm_movehl_ps (qp, qp);
     __m128d f = fit_peak_sse2 (_mm_cvtps_pd (hm), _mm_cvtps_pd (h0),
-        _mm_cvtps_pd (hp));
+        _mm_cvtps_pd (hp), lane_mask (mask & 4, mask & 8));
     _mm_storel_pi ((__m64 *) (pk + 2), _mm_cvtpd_ps (f));
   }
   for (k = 0; k < 4; k++)
