@@ -235,6 +235,56 @@ stress_launch (const gchar * src_props, const gchar * desc, const gchar * sink)
   return pipe;
 }
 
+/* ---- bus ----------------------------------------------------------------- */
+
+/* What a pipeline's bus said, collected by stress_bus_sync in the posting
+ * threads under *lock (the run's own lock and condition: cond is
+ * broadcast on an error and on EOS). */
+typedef struct
+{
+  GMutex *lock;
+  GCond *cond;
+  gboolean eos;
+  guint errors, warnings;
+  gchar *error;                 /* the first error: "element: message" */
+} StressBus;
+
+/* A bus sync handler (data: a StressBus) that counts errors and warnings,
+ * keeps the first error and notes EOS, dropping every message. */
+static inline GstBusSyncReply
+stress_bus_sync (GstBus * bus, GstMessage * m, gpointer data)
+{
+  StressBus *b = data;
+  GError *err = NULL;
+
+  g_mutex_lock (b->lock);
+  switch (GST_MESSAGE_TYPE (m)) {
+    case GST_MESSAGE_ERROR:
+      gst_message_parse_error (m, &err, NULL);
+      b->errors++;
+      if (!b->error)
+        b->error = g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (m),
+            err->message);
+      g_cond_broadcast (b->cond);
+      break;
+    case GST_MESSAGE_WARNING:
+      gst_message_parse_warning (m, &err, NULL);
+      GST_INFO ("warning from %s: %s", GST_MESSAGE_SRC_NAME (m), err->message);
+      b->warnings++;
+      break;
+    case GST_MESSAGE_EOS:
+      b->eos = TRUE;
+      g_cond_broadcast (b->cond);
+      break;
+    default:
+      break;
+  }
+  g_mutex_unlock (b->lock);
+  g_clear_error (&err);
+  gst_message_unref (m);
+  return GST_BUS_DROP;
+}
+
 /* ---- leaks --------------------------------------------------------------- */
 
 /* A weak pointer on an object of the element under test. */

@@ -159,9 +159,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   /* under lock */
-  gboolean eos;
-  guint errors, warnings;
-  gchar *error;
+  StressBus bus;
   gboolean nonfinite;
   gchar *nonfinite_at;
   gboolean record;
@@ -169,40 +167,6 @@ typedef struct
   guint64 buffers;              /* output buffers */
   GPtrArray *alive;             /* StressWatched: the element, children */
 } Run;
-
-static GstBusSyncReply
-bus_sync (GstBus * bus, GstMessage * m, gpointer data)
-{
-  Run *r = data;
-  GError *err = NULL;
-
-  g_mutex_lock (&r->lock);
-  switch (GST_MESSAGE_TYPE (m)) {
-    case GST_MESSAGE_ERROR:
-      gst_message_parse_error (m, &err, NULL);
-      r->errors++;
-      if (!r->error)
-        r->error = g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (m),
-            err->message);
-      g_cond_broadcast (&r->cond);
-      break;
-    case GST_MESSAGE_WARNING:
-      gst_message_parse_warning (m, &err, NULL);
-      GST_INFO ("warning from %s: %s", GST_MESSAGE_SRC_NAME (m), err->message);
-      r->warnings++;
-      break;
-    case GST_MESSAGE_EOS:
-      r->eos = TRUE;
-      g_cond_broadcast (&r->cond);
-      break;
-    default:
-      break;
-  }
-  g_mutex_unlock (&r->lock);
-  g_clear_error (&err);
-  gst_message_unref (m);
-  return GST_BUS_DROP;
-}
 
 static GstPadProbeReturn
 sink_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -245,6 +209,8 @@ run_start (Run * r, const Config * c)
   r->c = c;
   g_mutex_init (&r->lock);
   g_cond_init (&r->cond);
+  r->bus.lock = &r->lock;
+  r->bus.cond = &r->cond;
   r->pipe = stress_launch (src_props, c->desc, "fakesink name=sink sync=false");
   g_free (src_props);
   r->alive = g_ptr_array_new ();
@@ -252,7 +218,7 @@ run_start (Run * r, const Config * c)
   stress_watch_objects (r->alive, G_OBJECT (el), c->name);
   gst_object_unref (el);
   bus = gst_element_get_bus (r->pipe);
-  gst_bus_set_sync_handler (bus, bus_sync, r, NULL);
+  gst_bus_set_sync_handler (bus, stress_bus_sync, &r->bus, NULL);
   gst_object_unref (bus);
   sink = gst_bin_get_by_name (GST_BIN (r->pipe), "sink");
   r->sinkpad = gst_element_get_static_pad (sink, "sink");
@@ -276,7 +242,7 @@ run_stop (Run * r)
   stress_check_finalized (r->alive);
   if (r->out)
     g_array_free (r->out, TRUE);
-  g_free (r->error);
+  g_free (r->bus.error);
   g_free (r->nonfinite_at);
   g_mutex_clear (&r->lock);
   g_cond_clear (&r->cond);
@@ -287,8 +253,8 @@ static void
 run_check (Run * r, const gchar * when)
 {
   g_mutex_lock (&r->lock);
-  fail_unless (r->errors == 0, "%s, %s: error message: %s", r->c->name,
-      when, r->error);
+  fail_unless (r->bus.errors == 0, "%s, %s: error message: %s", r->c->name,
+      when, r->bus.error);
   fail_if (r->nonfinite, "%s, %s: %s", r->c->name, when, r->nonfinite_at);
   g_mutex_unlock (&r->lock);
 }
@@ -326,17 +292,17 @@ run_to_eos (Run * r, GstState from, const gchar * what)
 
   run_set_state (r, from, what);
   g_mutex_lock (&r->lock);
-  r->eos = FALSE;
+  r->bus.eos = FALSE;
   r->record = TRUE;
   r->out = g_array_new (FALSE, FALSE, sizeof (gfloat));
   g_mutex_unlock (&r->lock);
   run_set_state (r, GST_STATE_PLAYING, what);
 
   g_mutex_lock (&r->lock);
-  while (!r->eos && r->errors == 0)
+  while (!r->bus.eos && r->bus.errors == 0)
     if (!g_cond_wait_until (&r->cond, &r->lock, end))
       break;
-  eos = r->eos;
+  eos = r->bus.eos;
   g_mutex_unlock (&r->lock);
   run_check (r, what);
   fail_unless (eos, "%s, %s: no EOS within %d s", r->c->name, what,
@@ -443,7 +409,7 @@ GST_START_TEST (test_churn)
       "warnings, reuse ok (4 runs of %u frames, bit-identical)\n", c->name,
       TRANSITIONS, seed, counts[GST_STATE_NULL], counts[GST_STATE_READY],
       counts[GST_STATE_PAUSED], counts[GST_STATE_PLAYING], buffers,
-      r.warnings, ref->len / CH);
+      r.bus.warnings, ref->len / CH);
 
   g_array_free (ref, TRUE);
   run_stop (&r);

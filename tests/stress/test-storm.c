@@ -201,9 +201,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   /* under lock */
-  gboolean eos;
-  guint errors, warnings;
-  gchar *error;
+  StressBus bus;
   gboolean nonfinite;
   gchar *nonfinite_at;
   guint64 frames_in, frames_out, buffers_out;
@@ -213,40 +211,6 @@ typedef struct
   gboolean have_prev;
   GArray *out;                  /* gfloat, when recording */
 } Run;
-
-static GstBusSyncReply
-bus_sync (GstBus * bus, GstMessage * m, gpointer data)
-{
-  Run *r = data;
-  GError *err = NULL;
-
-  g_mutex_lock (&r->lock);
-  switch (GST_MESSAGE_TYPE (m)) {
-    case GST_MESSAGE_ERROR:
-      gst_message_parse_error (m, &err, NULL);
-      r->errors++;
-      if (!r->error)
-        r->error = g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (m),
-            err->message);
-      g_cond_broadcast (&r->cond);
-      break;
-    case GST_MESSAGE_WARNING:
-      gst_message_parse_warning (m, &err, NULL);
-      GST_INFO ("warning from %s: %s", GST_MESSAGE_SRC_NAME (m), err->message);
-      r->warnings++;
-      break;
-    case GST_MESSAGE_EOS:
-      r->eos = TRUE;
-      g_cond_broadcast (&r->cond);
-      break;
-    default:
-      break;
-  }
-  g_mutex_unlock (&r->lock);
-  g_clear_error (&err);
-  gst_message_unref (m);
-  return GST_BUS_DROP;
-}
 
 static GstPadProbeReturn
 in_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -314,12 +278,14 @@ run_start (Run * r, const gchar * name, const gchar * desc, Signal signal,
   r->name = name;
   g_mutex_init (&r->lock);
   g_cond_init (&r->cond);
+  r->bus.lock = &r->lock;
+  r->bus.cond = &r->cond;
   if (record)
     r->out = g_array_new (FALSE, FALSE, sizeof (gfloat));
   r->pipe =
       stress_launch ("", desc, "fakesink name=sink sync=false async=false");
   bus = gst_element_get_bus (r->pipe);
-  gst_bus_set_sync_handler (bus, bus_sync, r, NULL);
+  gst_bus_set_sync_handler (bus, stress_bus_sync, &r->bus, NULL);
   gst_object_unref (bus);
 
   e = gst_bin_get_by_name (GST_BIN (r->pipe), "src");
@@ -350,7 +316,7 @@ run_free (Run * r)
   gst_object_unref (r->pipe);
   if (r->out)
     g_array_free (r->out, TRUE);
-  g_free (r->error);
+  g_free (r->bus.error);
   g_free (r->nonfinite_at);
   g_mutex_clear (&r->lock);
   g_cond_clear (&r->cond);
@@ -360,7 +326,8 @@ static void
 run_check (Run * r)
 {
   g_mutex_lock (&r->lock);
-  fail_unless (r->errors == 0, "%s: error message: %s", r->name, r->error);
+  fail_unless (r->bus.errors == 0, "%s: error message: %s", r->name,
+      r->bus.error);
   fail_if (r->nonfinite, "%s: %s", r->name, r->nonfinite_at);
   g_mutex_unlock (&r->lock);
 }
@@ -579,7 +546,7 @@ watch (Run * r, Storm * s, gint64 until, gboolean want_eos, gint64 eos_sent)
     g_mutex_lock (&r->lock);
     in = r->frames_in;
     out = r->frames_out;
-    eos = r->eos;
+    eos = r->bus.eos;
     g_mutex_unlock (&r->lock);
     run_check (r);
     if (in != last_in) {
@@ -927,7 +894,7 @@ GST_START_TEST (test_storm)
       "largest step %.4f, %u warnings\n", c->name, seed,
       (g_get_monotonic_time () - t0) / 1e6, sets, props->len, nbound,
       objs->len, syncs, r.buffers_out, (gdouble) r.frames_out / RATE,
-      peak_db, bound_str, r.step, r.warnings);
+      peak_db, bound_str, r.step, r.bus.warnings);
   g_free (bound_str);
 
   run_free (&r);
