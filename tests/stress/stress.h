@@ -206,6 +206,21 @@ stress_timeout_multiplier (void)
   return MAX (1, m ? g_ascii_strtoll (m, NULL, 10) : 1);
 }
 
+/* Sets the "child::property=value" words child_args (from
+ * mst_childargs_split () of desc) on el and frees them. */
+static inline void
+stress_set_child_args (GstElement * el, gchar ** child_args, const gchar * desc)
+{
+  if (child_args[0]) {
+    const gchar *bad;
+
+    fail_unless (GST_IS_CHILD_PROXY (el), "%s: no children", desc);
+    bad = mst_childargs_set (GST_CHILD_PROXY (el), child_args);
+    fail_unless (bad == NULL, "%s: cannot set %s", desc, bad);
+  }
+  g_strfreev (child_args);
+}
+
 /* Launches "stresssrc <src_props> ! <desc> name=el ! <sink>" (stresssrc:
  * the test's own source element).  The "child::property=value" settings
  * of desc are made after the launch (childargs.h: GStreamer 1.22's parser
@@ -218,18 +233,13 @@ stress_launch (const gchar * src_props, const gchar * desc, const gchar * sink)
       src_props, plain, sink);
   GstElement *pipe, *el;
   GError *err = NULL;
-  const gchar *bad;
 
   pipe = gst_parse_launch (line, &err);
   fail_unless (pipe != NULL && err == NULL, "%s: %s", line,
       err ? err->message : "?");
   el = gst_bin_get_by_name (GST_BIN (pipe), "el");
-  if (child_args[0]) {
-    bad = mst_childargs_set (GST_CHILD_PROXY (el), child_args);
-    fail_unless (bad == NULL, "%s: cannot set %s", desc, bad);
-  }
+  stress_set_child_args (el, child_args, desc);
   gst_object_unref (el);
-  g_strfreev (child_args);
   g_free (plain);
   g_free (line);
   return pipe;

@@ -122,45 +122,6 @@ static const Config configs[] = {
       ck_abort_msg (__VA_ARGS__);                                       \
   } G_STMT_END
 
-/* gst_parse_launch of GStreamer 1.22 leaks a reference to every child
- * object whose property it sets ("band0::freq=30"): the element is parsed
- * with its own properties, and those of its children are set through
- * GstChildProxy.  Returns the description without the child properties. */
-static gchar *
-own_desc (const gchar * desc)
-{
-  gchar **w = g_strsplit (desc, " ", -1), **p;
-  GString *s = g_string_new (NULL);
-
-  for (p = w; *p; p++)
-    if (!strstr (*p, "::"))
-      g_string_append_printf (s, "%s%s", s->len ? " " : "", *p);
-  g_strfreev (w);
-  return g_string_free (s, FALSE);
-}
-
-static void
-set_child_props (GstElement * e, const gchar * desc)
-{
-  gchar **w = g_strsplit (desc, " ", -1), **p;
-
-  for (p = w; *p; p++) {
-    gchar **nv;
-    GObject *target;
-    GParamSpec *pspec;
-
-    if (!strstr (*p, "::"))
-      continue;
-    nv = g_strsplit (*p, "=", 2);
-    fail_unless (nv[1] != NULL && gst_child_proxy_lookup (GST_CHILD_PROXY (e),
-            nv[0], &target, &pspec), "no child property %s", *p);
-    gst_util_set_object_arg (target, pspec->name, nv[1]);
-    g_object_unref (target);
-    g_strfreev (nv);
-  }
-  g_strfreev (w);
-}
-
 /* The output between two CAPS events. */
 typedef struct
 {
@@ -258,13 +219,14 @@ static void
 harness_start (Harness * hn, const Config * c)
 {
   GError *err = NULL;
-  gchar *own = own_desc (c->desc);
+  /* the child properties after the launch (childargs.h) */
+  gchar **child_args, *own = mst_childargs_split (c->desc, &child_args);
   GstElement *e = gst_parse_launch_full (own, NULL,
       GST_PARSE_FLAG_NO_SINGLE_ELEMENT_BINS, &err);
 
   fail_unless (e != NULL, "%s: %s", c->desc, err ? err->message : "?");
   g_free (own);
-  set_child_props (e, c->desc);
+  stress_set_child_args (e, child_args, c->desc);
   memset (hn, 0, sizeof (*hn));
   g_mutex_init (&hn->out.lock);
   hn->out.runs = g_ptr_array_new_with_free_func (run_free);

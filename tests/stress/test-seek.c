@@ -203,45 +203,6 @@ static gchar *wav_path;
       ck_abort_msg (__VA_ARGS__);                                       \
   } G_STMT_END
 
-/* gst_parse_launch of GStreamer 1.22 leaks a reference to every child
- * object whose property it sets ("band0::freq=30"): the element is parsed
- * with its own properties, and those of its children are set through
- * GstChildProxy.  Returns the description without the child properties. */
-static gchar *
-own_desc (const gchar * desc)
-{
-  gchar **w = g_strsplit (desc, " ", -1), **p;
-  GString *s = g_string_new (NULL);
-
-  for (p = w; *p; p++)
-    if (!strstr (*p, "::"))
-      g_string_append_printf (s, "%s%s", s->len ? " " : "", *p);
-  g_strfreev (w);
-  return g_string_free (s, FALSE);
-}
-
-static void
-set_child_props (GstElement * e, const gchar * desc)
-{
-  gchar **w = g_strsplit (desc, " ", -1), **p;
-
-  for (p = w; *p; p++) {
-    gchar **nv;
-    GObject *target;
-    GParamSpec *pspec;
-
-    if (!strstr (*p, "::"))
-      continue;
-    nv = g_strsplit (*p, "=", 2);
-    fail_unless (nv[1] != NULL && gst_child_proxy_lookup (GST_CHILD_PROXY (e),
-            nv[0], &target, &pspec), "no child property %s", *p);
-    gst_util_set_object_arg (target, pspec->name, nv[1]);
-    g_object_unref (target);
-    g_strfreev (nv);
-  }
-  g_strfreev (w);
-}
-
 /* The programme as a 32-bit float WAV file (format 3, IEEE float). */
 static void
 write_wav (void)
@@ -474,7 +435,8 @@ pipe_open (Pipe * p, const Config * c, gboolean block)
 {
   const GstPadProbeType types = GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM |
       GST_PAD_PROBE_TYPE_EVENT_FLUSH;
-  gchar *own = own_desc (c->desc);
+  /* the child properties after the launch (childargs.h) */
+  gchar **child_args, *own = mst_childargs_split (c->desc, &child_args);
   gchar *launch = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
       "audioconvert name=conv ! %s name=el ! appsink name=sink sync=false "
       "drop=true max-buffers=1 wait-on-eos=false", wav_path, own);
@@ -500,7 +462,7 @@ pipe_open (Pipe * p, const Config * c, gboolean block)
   g_free (own);
   p->bus = gst_element_get_bus (p->pipeline);
   e = gst_bin_get_by_name (GST_BIN (p->pipeline), "el");
-  set_child_props (e, c->desc);
+  stress_set_child_args (e, child_args, c->desc);
   gst_object_unref (e);
 
   e = gst_bin_get_by_name (GST_BIN (p->pipeline), "conv");
