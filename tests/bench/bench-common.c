@@ -58,3 +58,56 @@ bench_music_f32 (gsize frames, guint channels, guint rate, guint64 seed)
   g_free (x);
   return f;
 }
+
+gdouble
+bench_run_pipeline (const gchar * desc, gdouble * wall)
+{
+  GError *err = NULL;
+  GstElement *p = gst_parse_launch (desc, &err);
+  GstBus *bus;
+  GstMessage *m;
+  gdouble t0, c0, t;
+
+  if (!p) {
+    g_printerr ("cannot build pipeline: %s\n", err ? err->message : "?");
+    g_clear_error (&err);
+    return -1.0;
+  }
+  bus = gst_element_get_bus (p);
+  t0 = bench_now_s ();
+  c0 = bench_cpu_s (RUSAGE_SELF);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  m = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  t = bench_cpu_s (RUSAGE_SELF) - c0;
+  *wall = bench_now_s () - t0;
+  if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
+    GError *e = NULL;
+    gst_message_parse_error (m, &e, NULL);
+    g_printerr ("pipeline error: %s\n", e->message);
+    g_clear_error (&e);
+    t = -1.0;
+  }
+  gst_message_unref (m);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  return t;
+}
+
+gdouble
+bench_ffmpeg_raw (const gchar * ffmpeg, const gchar * file, const gchar * af)
+{
+  const gchar *argv[] = { ffmpeg, "-nostdin", "-hide_banner", "-loglevel",
+    "error", "-f", "f32le", "-ar", "48000", "-ac", "2", "-i", file,
+    "-af", af, "-f", "null", "-", NULL
+  };
+  gint status = 0;
+  gdouble t0 = bench_cpu_s (RUSAGE_CHILDREN);
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL,
+          NULL, NULL, NULL, &status, NULL) || !g_spawn_check_wait_status
+      (status, NULL))
+    return -1.0;
+  return bench_cpu_s (RUSAGE_CHILDREN) - t0;
+}

@@ -18,4 +18,12 @@ gboolean bench_have_element (const gchar * name);
 gfloat *bench_music_f32 (gsize frames, guint channels, guint rate,
     guint64 seed);
 
+/* Runs a launch line to EOS: CPU seconds of this process (all threads),
+ * the wall-clock seconds in *wall; < 0 on error (printed). */
+gdouble bench_run_pipeline (const gchar * desc, gdouble * wall);
+/* ffmpeg with the filter af on a raw file of 48 kHz stereo F32: CPU
+ * seconds of the child, < 0 when it fails. */
+gdouble bench_ffmpeg_raw (const gchar * ffmpeg, const gchar * file,
+    const gchar * af);
+
 #endif /* MST_BENCH_COMMON_H */

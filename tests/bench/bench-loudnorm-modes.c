@@ -38,43 +38,6 @@
 
 static gdouble last_wall;
 
-/* Run a launch line to EOS; returns CPU seconds, < 0 on error. */
-static gdouble
-run_pipeline (const gchar * desc)
-{
-  GError *err = NULL;
-  GstElement *p = gst_parse_launch (desc, &err);
-  GstBus *bus;
-  GstMessage *m;
-  gdouble t0, c0, t;
-
-  if (!p) {
-    g_printerr ("cannot build pipeline: %s\n", err ? err->message : "?");
-    g_clear_error (&err);
-    return -1.0;
-  }
-  bus = gst_element_get_bus (p);
-  t0 = bench_now_s ();
-  c0 = bench_cpu_s (RUSAGE_SELF);
-  gst_element_set_state (p, GST_STATE_PLAYING);
-  m = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t = bench_cpu_s (RUSAGE_SELF) - c0;
-  last_wall = bench_now_s () - t0;
-  if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
-    GError *e = NULL;
-    gst_message_parse_error (m, &e, NULL);
-    g_printerr ("pipeline error: %s\n", e->message);
-    g_clear_error (&e);
-    t = -1.0;
-  }
-  gst_message_unref (m);
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (p);
-  return t;
-}
-
 /* Run a command; CPU seconds of the child, < 0 on error.  stderr_out
  * receives its standard error if not NULL. */
 static gdouble
@@ -185,7 +148,7 @@ main (int argc, char **argv)
         "max-duration=%" G_GUINT64_FORMAT " post-messages=false ! "
         "filesink location=%s", in, parse, modes[k], TARGET, LIMIT,
         (guint64) ((secs + 60) * GST_SECOND), out);
-    cpu = run_pipeline (desc);
+    cpu = bench_run_pipeline (desc, &last_wall);
     g_free (desc);
     report (name, secs, cpu, last_wall, out, RATE);
     g_free (name);

@@ -86,24 +86,6 @@ run_harness (const gchar * launch, const gfloat * x, gsize frames)
   return t;
 }
 
-/* ffmpeg on the raw file with the given filter: child CPU seconds. */
-static gdouble
-run_ffmpeg (const gchar * ffmpeg, const gchar * file, const gchar * af)
-{
-  const gchar *argv[] = { ffmpeg, "-nostdin", "-hide_banner", "-loglevel",
-    "error", "-f", "f32le", "-ar", "48000", "-ac", "2", "-i", file,
-    "-af", af, "-f", "null", "-", NULL
-  };
-  gint status = 0;
-  gdouble t0 = bench_cpu_s (RUSAGE_CHILDREN);
-
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL,
-          NULL, NULL, NULL, &status, NULL) || !g_spawn_check_wait_status
-      (status, NULL))
-    return -1.0;
-  return bench_cpu_s (RUSAGE_CHILDREN) - t0;
-}
-
 static void
 report (const gchar * name, gdouble secs, gdouble audio)
 {
@@ -158,9 +140,10 @@ main (int argc, char **argv)
 
     if (file && g_file_set_contents (file, (const gchar *) x,
             frames * CHANNELS * sizeof (gfloat), NULL)) {
-      ff = run_ffmpeg (ffmpeg, file, "acompressor=threshold=0.125:ratio=2:"
+      ff = bench_ffmpeg_raw (ffmpeg, file,
+          "acompressor=threshold=0.125:ratio=2:"
           "knee=2:attack=10:release=120:detection=rms");
-      ffnull = run_ffmpeg (ffmpeg, file, "anull");
+      ffnull = bench_ffmpeg_raw (ffmpeg, file, "anull");
       if (ff > 0 && ffnull > 0 && ff > ffnull)
         ffnet = ff - ffnull;
       g_unlink (file);

@@ -50,43 +50,6 @@
 
 static gdouble last_wall;
 
-/* Run a launch line to EOS; returns CPU seconds, < 0 on error. */
-static gdouble
-run_pipeline (const gchar * desc)
-{
-  GError *err = NULL;
-  GstElement *p = gst_parse_launch (desc, &err);
-  GstBus *bus;
-  GstMessage *m;
-  gdouble t0, c0, t;
-
-  if (!p) {
-    g_printerr ("cannot build pipeline: %s\n", err ? err->message : "?");
-    g_clear_error (&err);
-    return -1.0;
-  }
-  bus = gst_element_get_bus (p);
-  t0 = bench_now_s ();
-  c0 = bench_cpu_s (RUSAGE_SELF);
-  gst_element_set_state (p, GST_STATE_PLAYING);
-  m = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t = bench_cpu_s (RUSAGE_SELF) - c0;
-  last_wall = bench_now_s () - t0;
-  if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
-    GError *e = NULL;
-    gst_message_parse_error (m, &e, NULL);
-    g_printerr ("pipeline error: %s\n", e->message);
-    g_clear_error (&e);
-    t = -1.0;
-  }
-  gst_message_unref (m);
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (p);
-  return t;
-}
-
 static void
 report (const gchar * name, gdouble secs, gdouble wall, const gchar * path)
 {
@@ -152,7 +115,7 @@ main (int argc, char **argv)
   desc = g_strdup_printf ("filesrc location=%s blocksize=32768 ! %s ! "
       "audioconvert ! masterlimit ceiling=%g ! audioconvert ! "
       "filesink location=%s", in, parse, CEILING_DB, out);
-  wall = run_pipeline (desc);
+  wall = bench_run_pipeline (desc, &last_wall);
   g_free (desc);
   report ("masterlimit (true-peak, 4x)", secs, wall, out);
 
@@ -185,7 +148,7 @@ main (int argc, char **argv)
           "audio/x-raw,format=F32LE,layout=interleaved ! "
           "filesink location=%s", in, parse, pow (10.0, CEILING_DB / 20.0),
           out);
-      wall = run_pipeline (desc);
+      wall = bench_run_pipeline (desc, &last_wall);
       g_free (desc);
       report ("LSP Limiter Stereo (ovs=15, 4x)", secs, wall, out);
     }
