@@ -23,6 +23,7 @@
 #include "compressor.h"
 #include "compressororc.h"
 #include "crossover.h"
+#include "orctwin.h"
 #include "synth.h"
 
 #define RATE 48000.0
@@ -107,50 +108,7 @@ new_comp (unsigned ch, unsigned bands, double la)
 
 /* ---- ORC kernels against their C twins ---------------------------------- */
 
-static inline uint32_t
-f2u (float f)
-{
-  union
-  {
-    float f;
-    uint32_t u;
-  } v;
-  v.f = f;
-  return v.u;
-}
-
-static inline float
-u2f (uint32_t u)
-{
-  union
-  {
-    float f;
-    uint32_t u;
-  } v;
-  v.u = u;
-  return v.f;
-}
-
-static inline float
-flushf (float f)
-{
-  uint32_t u = f2u (f);
-  return u2f ((u & 0x7f800000u) == 0 ? (u & 0x80000000u) : u);
-}
-
-static inline double
-flushd (double d)
-{
-  union
-  {
-    double d;
-    uint64_t u;
-  } v;
-  v.d = d;
-  if ((v.u & 0x7ff0000000000000ULL) == 0)
-    v.u &= 0x8000000000000000ULL;
-  return v.d;
-}
+/* f2u, flushf, flushd: orctwin.h */
 
 static void
 twin_gain_f32 (float *d, const float *s, const float *g, int n)

@@ -18,6 +18,7 @@
 
 #include "mst.h"
 #include "mstorc.h"
+#include "orctwin.h"
 #include "synth.h"
 
 static const int lengths[] = { 1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 63, 100,
@@ -30,49 +31,7 @@ static const int lengths[] = { 1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 63, 100,
 
 /* ---- plain-C twins ------------------------------------------------------ */
 
-static inline uint32_t
-f2u (float f)
-{
-  union
-  {
-    float f;
-    uint32_t u;
-  } v;
-  v.f = f;
-  return v.u;
-}
-
-static inline float
-u2f (uint32_t u)
-{
-  union
-  {
-    float f;
-    uint32_t u;
-  } v;
-  v.u = u;
-  return v.f;
-}
-
-/* ORC_DENORMAL: a zero exponent keeps only the sign */
-static inline float
-flush (float f)
-{
-  uint32_t u = f2u (f);
-  return u2f ((u & 0x7f800000u) == 0 ? (u & 0x80000000u) : u);
-}
-
-static inline float
-mulf (float a, float b)
-{
-  return flush (flush (a) * flush (b));
-}
-
-static inline float
-addf (float a, float b)
-{
-  return flush (flush (a) + flush (b));
-}
+/* f2u, flushf, mulf, addf: orctwin.h */
 
 static float
 tree8 (const float *const s[8], const float p[8], int i)

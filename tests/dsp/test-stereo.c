@@ -18,6 +18,7 @@
 #include "crossover.h"
 #include "stereo.h"
 #include "stereoorc.h"
+#include "orctwin.h"
 #include "synth.h"
 
 #define RATE 48000.0
@@ -29,119 +30,14 @@ static const int lengths[] = { 1, 2, 3, 7, 8, 16, 17, 100, 255, 256, 1001 };
 
 /* ---- plain-C twins of stereoorc.orc ----------------------------------- */
 
-static inline uint32_t
-f2u (float f)
-{
-  union
-  {
-    float f;
-    uint32_t u;
-  } v;
-  v.f = f;
-  return v.u;
-}
-
-static inline float
-u2f (uint32_t u)
-{
-  union
-  {
-    float f;
-    uint32_t u;
-  } v;
-  v.u = u;
-  return v.f;
-}
-
-static inline uint64_t
-d2u (double d)
-{
-  union
-  {
-    double d;
-    uint64_t u;
-  } v;
-  v.d = d;
-  return v.u;
-}
-
-static inline double
-u2d (uint64_t u)
-{
-  union
-  {
-    double d;
-    uint64_t u;
-  } v;
-  v.u = u;
-  return v.d;
-}
-
-/* ORC_DENORMAL / ORC_DENORMAL_DOUBLE: a zero exponent keeps only the
- * sign. */
-static inline float
-ff (float f)
-{
-  uint32_t u = f2u (f);
-  return u2f ((u & 0x7f800000u) == 0 ? (u & 0x80000000u) : u);
-}
-
-static inline double
-fd (double d)
-{
-  uint64_t u = d2u (d);
-  return u2d ((u & 0x7ff0000000000000ull) == 0 ?
-      (u & 0x8000000000000000ull) : u);
-}
-
-static inline float
-addf (float a, float b)
-{
-  return ff (ff (a) + ff (b));
-}
-
-static inline float
-subf (float a, float b)
-{
-  return ff (ff (a) - ff (b));
-}
-
-static inline float
-mulf (float a, float b)
-{
-  return ff (ff (a) * ff (b));
-}
-
-static inline double
-addd (double a, double b)
-{
-  return fd (fd (a) + fd (b));
-}
-
-static inline double
-subd (double a, double b)
-{
-  return fd (fd (a) - fd (b));
-}
-
-static inline double
-muld (double a, double b)
-{
-  return fd (fd (a) * fd (b));
-}
-
-static inline float
-convdf (double a)
-{
-  return ff ((float) fd (a));
-}
+/* f2u, d2u, flushf, flushd, addf ... muld, convdf: orctwin.h */
 
 /* subf k, x, x; cmpeqf k, k, k; and: the bits of x when finite, else 0. */
 static inline float
 sanitise (float x)
 {
   float k = subf (x, x);
-  return ff (k) == ff (k) ? x : u2f (0);
+  return flushf (k) == flushf (k) ? x : u2f (0);
 }
 
 static void
@@ -181,7 +77,8 @@ twin_encode (double *m, double *s, const float *x, int n)
   int i;
 
   for (i = 0; i < n; i++) {
-    double l = ff (sanitise (x[2 * i])), r = ff (sanitise (x[2 * i + 1]));
+    double l = flushf (sanitise (x[2 * i])), r =
+        flushf (sanitise (x[2 * i + 1]));
 
     m[i] = addd (l, r);
     s[i] = subd (l, r);
