@@ -2,6 +2,8 @@
 #include "bench-common.h"
 
 #include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <string.h>
 #include <time.h>
 
 #include "synth.h"
@@ -110,4 +112,56 @@ bench_ffmpeg_raw (const gchar * ffmpeg, const gchar * file, const gchar * af)
       (status, NULL))
     return -1.0;
   return bench_cpu_s (RUSAGE_CHILDREN) - t0;
+}
+
+gdouble
+bench_harness_run (const gchar * launch, const gfloat * x, gsize frames,
+    gboolean writable)
+{
+  const gsize block = 4096, channels = 2;
+  const guint rate = 48000;
+  gsize all = frames * channels * sizeof (gfloat), done;
+  gfloat *copy = NULL;
+  GstHarness *h;
+  gdouble t0, t;
+
+  if (writable && !(copy = g_try_malloc (all)))
+    return -1.0;
+  h = gst_harness_new_parse (launch);
+  if (!h) {
+    g_free (copy);
+    return -1.0;
+  }
+  if (copy) {
+    memcpy (copy, x, all);
+    x = copy;
+  }
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=(string)F32LE, "
+      "layout=(string)interleaved, rate=(int)48000, channels=(int)2, "
+      "channel-mask=(bitmask)0x3");
+
+  t0 = bench_thread_cpu_s ();
+  for (done = 0; done < frames; done += block) {
+    gsize n = MIN (block, frames - done);
+    gsize bytes = n * channels * sizeof (gfloat);
+    GstBuffer *buf = gst_buffer_new_wrapped_full (copy ? 0 :
+        GST_MEMORY_FLAG_READONLY, (gpointer) (x + done * channels), bytes, 0,
+        bytes, NULL, NULL);
+    GstBuffer *out;
+
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (done, GST_SECOND, rate);
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (n, GST_SECOND, rate);
+    if (gst_harness_push (h, buf) != GST_FLOW_OK) {
+      gst_harness_teardown (h);
+      g_free (copy);
+      return -1.0;
+    }
+    while ((out = gst_harness_try_pull (h)))
+      gst_buffer_unref (out);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  t = bench_thread_cpu_s () - t0;
+  gst_harness_teardown (h);
+  g_free (copy);
+  return t;
 }

@@ -26,4 +26,12 @@ gdouble bench_run_pipeline (const gchar * desc, gdouble * wall);
 gdouble bench_ffmpeg_raw (const gchar * ffmpeg, const gchar * file,
     const gchar * af);
 
+/* CPU seconds of this thread for the launch line (in a GstHarness) over
+ * the 48 kHz stereo F32 samples x, pushed in buffers of 4096 frames with
+ * timestamps (writable: into a writable copy of x, made beforehand, else
+ * read-only memory wrapping x), then EOS; < 0 when the element cannot be
+ * made or a push fails. */
+gdouble bench_harness_run (const gchar * launch, const gfloat * x,
+    gsize frames, gboolean writable);
+
 #endif /* MST_BENCH_COMMON_H */

@@ -47,45 +47,6 @@
 #define LSP "lsp-plug-in-plugins-lv2-compressor-stereo"
 #define LSP_MB "lsp-plug-in-plugins-lv2-mb-compressor-stereo"
 
-/* CPU seconds for the launch line over the samples, or < 0 when the
- * element cannot be made. */
-static gdouble
-run_harness (const gchar * launch, const gfloat * x, gsize frames)
-{
-  GstHarness *h;
-  gdouble t0, t;
-  gsize done;
-
-  h = gst_harness_new_parse (launch);
-  if (!h)
-    return -1.0;
-  gst_harness_set_src_caps_str (h, "audio/x-raw, format=(string)F32LE, "
-      "layout=(string)interleaved, rate=(int)48000, channels=(int)2, "
-      "channel-mask=(bitmask)0x3");
-
-  t0 = bench_thread_cpu_s ();
-  for (done = 0; done < frames; done += BLOCK) {
-    gsize n = MIN (BLOCK, frames - done);
-    gsize bytes = n * CHANNELS * sizeof (gfloat);
-    GstBuffer *buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
-        (gpointer) (x + done * CHANNELS), bytes, 0, bytes, NULL, NULL);
-    GstBuffer *out;
-
-    GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (done, GST_SECOND, RATE);
-    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (n, GST_SECOND, RATE);
-    if (gst_harness_push (h, buf) != GST_FLOW_OK) {
-      gst_harness_teardown (h);
-      return -1.0;
-    }
-    while ((out = gst_harness_try_pull (h)))
-      gst_buffer_unref (out);
-  }
-  gst_harness_push_event (h, gst_event_new_eos ());
-  t = bench_thread_cpu_s () - t0;
-  gst_harness_teardown (h);
-  return t;
-}
-
 static void
 report (const gchar * name, gdouble secs, gdouble audio)
 {
@@ -115,22 +76,25 @@ main (int argc, char **argv)
   }
   printf ("mastercomp benchmark: %.0f s of 48 kHz stereo F32 music\n", seconds);
 
-  bb = run_harness ("mastercomp threshold=-18 ratio=2 knee=6 attack=10 "
-      "release=120 detector=rms", x, frames);
-  mb3 = run_harness ("mastercomp bands=3 crossover-low=120 "
-      "crossover-mid=2000", x, frames);
-  mb4 = run_harness ("mastercomp bands=4 crossover-low=120 "
-      "crossover-mid=1000 crossover-high=6000", x, frames);
+  bb = bench_harness_run ("mastercomp threshold=-18 ratio=2 knee=6 attack=10 "
+      "release=120 detector=rms", x, frames, FALSE);
+  mb3 = bench_harness_run ("mastercomp bands=3 crossover-low=120 "
+      "crossover-mid=2000", x, frames, FALSE);
+  mb4 = bench_harness_run ("mastercomp bands=4 crossover-low=120 "
+      "crossover-mid=1000 crossover-high=6000", x, frames, FALSE);
   if (bb < 0 || mb3 < 0 || mb4 < 0) {
     fprintf (stderr, "mastercomp cannot run\n");
     g_free (x);
     return 1;
   }
   if (bench_have_element (LSP))
-    lsp = run_harness (LSP, x, frames);
+    lsp = bench_harness_run (LSP, x, frames, FALSE);
   if (bench_have_element (LSP_MB)) {
-    lsp3 = run_harness (LSP_MB " cbe-1=true cbe-2=true", x, frames);
-    lsp4 = run_harness (LSP_MB " cbe-1=true cbe-2=true cbe-3=true", x, frames);
+    lsp3 =
+        bench_harness_run (LSP_MB " cbe-1=true cbe-2=true", x, frames, FALSE);
+    lsp4 =
+        bench_harness_run (LSP_MB " cbe-1=true cbe-2=true cbe-3=true", x,
+        frames, FALSE);
   }
 
   ffmpeg = g_find_program_in_path ("ffmpeg");

@@ -41,54 +41,6 @@
 #define BLOCK 4096
 #define SEED 1
 
-/* CPU seconds for the launch line over the samples, or < 0 when the
- * element cannot be made. */
-static gdouble
-run_harness (const gchar * launch, const gfloat * x, gsize frames)
-{
-  gsize bytes_all = frames * CHANNELS * sizeof (gfloat);
-  gfloat *copy = g_try_malloc (bytes_all);
-  GstHarness *h;
-  gdouble t0, t;
-  gsize done;
-
-  h = gst_harness_new_parse (launch);
-  if (!h || !copy) {
-    if (h)
-      gst_harness_teardown (h);
-    g_free (copy);
-    return -1.0;
-  }
-  memcpy (copy, x, bytes_all);
-  gst_harness_set_src_caps_str (h, "audio/x-raw, format=(string)F32LE, "
-      "layout=(string)interleaved, rate=(int)48000, channels=(int)2, "
-      "channel-mask=(bitmask)0x3");
-
-  t0 = bench_thread_cpu_s ();
-  for (done = 0; done < frames; done += BLOCK) {
-    gsize n = MIN (BLOCK, frames - done);
-    gsize bytes = n * CHANNELS * sizeof (gfloat);
-    GstBuffer *buf = gst_buffer_new_wrapped_full (0,
-        (gpointer) (copy + done * CHANNELS), bytes, 0, bytes, NULL, NULL);
-    GstBuffer *out;
-
-    GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (done, GST_SECOND, RATE);
-    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (n, GST_SECOND, RATE);
-    if (gst_harness_push (h, buf) != GST_FLOW_OK) {
-      gst_harness_teardown (h);
-      g_free (copy);
-      return -1.0;
-    }
-    while ((out = gst_harness_try_pull (h)))
-      gst_buffer_unref (out);
-  }
-  gst_harness_push_event (h, gst_event_new_eos ());
-  t = bench_thread_cpu_s () - t0;
-  gst_harness_teardown (h);
-  g_free (copy);
-  return t;
-}
-
 static void
 report (const gchar * name, gdouble secs, gdouble audio)
 {
@@ -118,11 +70,12 @@ main (int argc, char **argv)
   printf ("masterwiden benchmark: %.0f s of 48 kHz stereo F32 music\n",
       seconds);
 
-  w = run_harness ("masterwiden width=1.5", x, frames);
-  mb = run_harness ("masterwiden width=1.5 mono-bass=120", x, frames);
-  safe = run_harness ("masterwiden width=1.5 mono-bass=120 safe-width=true",
-      x, frames);
-  neutral = run_harness ("masterwiden", x, frames);
+  w = bench_harness_run ("masterwiden width=1.5", x, frames, TRUE);
+  mb = bench_harness_run ("masterwiden width=1.5 mono-bass=120", x, frames,
+      TRUE);
+  safe = bench_harness_run ("masterwiden width=1.5 mono-bass=120 "
+      "safe-width=true", x, frames, TRUE);
+  neutral = bench_harness_run ("masterwiden", x, frames, TRUE);
   if (w < 0 || mb < 0 || safe < 0 || neutral < 0) {
     fprintf (stderr, "masterwiden cannot run\n");
     g_free (x);
