@@ -295,6 +295,34 @@ stress_bus_sync (GstBus * bus, GstMessage * m, gpointer data)
   return GST_BUS_DROP;
 }
 
+/* Collects the bus of pipe into b, which uses lock and cond. */
+static inline void
+stress_bus_attach (GstElement * pipe, StressBus * b, GMutex * lock,
+    GCond * cond)
+{
+  GstBus *bus = gst_element_get_bus (pipe);
+
+  b->lock = lock;
+  b->cond = cond;
+  gst_bus_set_sync_handler (bus, stress_bus_sync, b, NULL);
+  gst_object_unref (bus);
+}
+
+/* Takes pipe to NULL (which must succeed at once) and lets go of its bus;
+ * frees what the StressBus holds. */
+static inline void
+stress_bus_stop (GstElement * pipe, StressBus * b)
+{
+  GstBus *bus;
+
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  bus = gst_element_get_bus (pipe);
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+  g_clear_pointer (&b->error, g_free);
+}
+
 /* ---- leaks --------------------------------------------------------------- */
 
 /* A weak pointer on an object of the element under test. */

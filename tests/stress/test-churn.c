@@ -203,23 +203,18 @@ run_start (Run * r, const Config * c)
 {
   gchar *src_props = g_strdup_printf ("num-buffers=%u", NUM_BUFFERS);
   GstElement *sink, *el;
-  GstBus *bus;
 
   memset (r, 0, sizeof (*r));
   r->c = c;
   g_mutex_init (&r->lock);
   g_cond_init (&r->cond);
-  r->bus.lock = &r->lock;
-  r->bus.cond = &r->cond;
   r->pipe = stress_launch (src_props, c->desc, "fakesink name=sink sync=false");
   g_free (src_props);
   r->alive = g_ptr_array_new ();
   el = gst_bin_get_by_name (GST_BIN (r->pipe), "el");
   stress_watch_objects (r->alive, G_OBJECT (el), c->name);
   gst_object_unref (el);
-  bus = gst_element_get_bus (r->pipe);
-  gst_bus_set_sync_handler (bus, stress_bus_sync, &r->bus, NULL);
-  gst_object_unref (bus);
+  stress_bus_attach (r->pipe, &r->bus, &r->lock, &r->cond);
   sink = gst_bin_get_by_name (GST_BIN (r->pipe), "sink");
   r->sinkpad = gst_element_get_static_pad (sink, "sink");
   gst_object_unref (sink);
@@ -230,19 +225,12 @@ run_start (Run * r, const Config * c)
 static void
 run_stop (Run * r)
 {
-  GstBus *bus;
-
-  fail_unless_equals_int (gst_element_set_state (r->pipe, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
-  bus = gst_element_get_bus (r->pipe);
-  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
-  gst_object_unref (bus);
+  stress_bus_stop (r->pipe, &r->bus);
   gst_object_unref (r->sinkpad);
   gst_object_unref (r->pipe);
   stress_check_finalized (r->alive);
   if (r->out)
     g_array_free (r->out, TRUE);
-  g_free (r->bus.error);
   g_free (r->nonfinite_at);
   g_mutex_clear (&r->lock);
   g_cond_clear (&r->cond);

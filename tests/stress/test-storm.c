@@ -272,21 +272,16 @@ run_start (Run * r, const gchar * name, const gchar * desc, Signal signal,
     gboolean record)
 {
   GstElement *e;
-  GstBus *bus;
 
   memset (r, 0, sizeof (*r));
   r->name = name;
   g_mutex_init (&r->lock);
   g_cond_init (&r->cond);
-  r->bus.lock = &r->lock;
-  r->bus.cond = &r->cond;
   if (record)
     r->out = g_array_new (FALSE, FALSE, sizeof (gfloat));
   r->pipe =
       stress_launch ("", desc, "fakesink name=sink sync=false async=false");
-  bus = gst_element_get_bus (r->pipe);
-  gst_bus_set_sync_handler (bus, stress_bus_sync, &r->bus, NULL);
-  gst_object_unref (bus);
+  stress_bus_attach (r->pipe, &r->bus, &r->lock, &r->cond);
 
   e = gst_bin_get_by_name (GST_BIN (r->pipe), "src");
   ((StressSrc *) e)->signal = signal;
@@ -303,20 +298,13 @@ run_start (Run * r, const gchar * name, const gchar * desc, Signal signal,
 static void
 run_free (Run * r)
 {
-  GstBus *bus;
-
-  fail_unless_equals_int (gst_element_set_state (r->pipe, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
-  bus = gst_element_get_bus (r->pipe);
-  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
-  gst_object_unref (bus);
+  stress_bus_stop (r->pipe, &r->bus);
   gst_object_unref (r->inpad);
   gst_object_unref (r->outpad);
   gst_object_unref (r->el);
   gst_object_unref (r->pipe);
   if (r->out)
     g_array_free (r->out, TRUE);
-  g_free (r->bus.error);
   g_free (r->nonfinite_at);
   g_mutex_clear (&r->lock);
   g_cond_clear (&r->cond);
