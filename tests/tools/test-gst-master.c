@@ -18,56 +18,28 @@
 #include <string.h>
 
 #include "refmeter.h"
+#include "toolrun.h"
 
 static const gchar *tool_path;
 static const gchar *demo_path;
 static gchar *tmp_dir;
 
-typedef struct
-{
-  gint exit_status;
-  gchar *out;
-  gchar *err;
-} ToolRun;
-
 /* Runs gst-master with args (NULL-terminated) and environment envp (NULL:
- * ours).  GST_DEBUG is dropped: stderr must hold what the tool says, not
- * GStreamer's debug log. */
+ * ours). */
 static void
 run_tool (ToolRun * run, gchar ** envp, const gchar * first_arg, ...)
 {
-  GPtrArray *argv = g_ptr_array_new ();
-  gchar **env = g_environ_unsetenv (envp ? g_strdupv (envp) : g_get_environ (),
-      "GST_DEBUG");
-  GError *error = NULL;
+  GPtrArray *args = g_ptr_array_new ();
   const gchar *a;
   va_list ap;
-  gint status = 0;
 
-  g_ptr_array_add (argv, (gpointer) tool_path);
   va_start (ap, first_arg);
   for (a = first_arg; a; a = va_arg (ap, const gchar *))
-      g_ptr_array_add (argv, (gpointer) a);
+      g_ptr_array_add (args, (gpointer) a);
   va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  memset (run, 0, sizeof (*run));
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, env, G_SPAWN_DEFAULT,
-          NULL, NULL, &run->out, &run->err, &status, &error),
-      "cannot run %s: %s", tool_path, error ? error->message : "?");
-  fail_unless (WIFEXITED (status), "gst-master did not exit normally");
-  run->exit_status = WEXITSTATUS (status);
-  g_ptr_array_free (argv, TRUE);
-  g_strfreev (env);
-  GST_INFO ("exit %d\nstdout:\n%s\nstderr:\n%s", run->exit_status, run->out,
-      run->err);
-}
-
-static void
-tool_run_clear (ToolRun * run)
-{
-  g_free (run->out);
-  g_free (run->err);
+  g_ptr_array_add (args, NULL);
+  tool_runv (run, tool_path, envp, (const gchar * const *) args->pdata);
+  g_ptr_array_free (args, TRUE);
 }
 
 static guint

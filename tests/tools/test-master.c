@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 
 #include "refmeter.h"
+#include "toolrun.h"
 #include "synth.h"
 
 #define RATE 48000
@@ -37,53 +38,13 @@ static gchar *tmp_dir;
 
 /* --- helpers ------------------------------------------------------------- */
 
-typedef struct
-{
-  gint exit_status;
-  gchar *out;
-  gchar *err;
-} ToolRun;
-
 /* Runs gst-master with a NULL-terminated argv (without argv[0]). */
-static void
-run_toolv (ToolRun * run, const gchar * const *args)
-{
-  GPtrArray *argv = g_ptr_array_new ();
-  gchar **env = g_environ_unsetenv (g_get_environ (), "GST_DEBUG");
-  GError *error = NULL;
-  gint status = 0;
-  guint i;
-
-  g_ptr_array_add (argv, (gpointer) tool_path);
-  for (i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  memset (run, 0, sizeof (*run));
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, env,
-          G_SPAWN_DEFAULT, NULL, NULL, &run->out, &run->err, &status, &error),
-      "cannot run %s: %s", tool_path, error ? error->message : "?");
-  fail_unless (WIFEXITED (status), "gst-master did not exit normally");
-  run->exit_status = WEXITSTATUS (status);
-  g_ptr_array_free (argv, TRUE);
-  g_strfreev (env);
-  GST_INFO ("exit %d\nstdout:\n%s\nstderr:\n%s", run->exit_status, run->out,
-      run->err);
-}
-
 #define run_tool(run, ...)                                                     \
   G_STMT_START {                                                               \
     const gchar *const _a[] = {__VA_ARGS__, NULL};                             \
-    run_toolv (run, _a);                                                       \
+    tool_runv (run, tool_path, NULL, _a);                                      \
   }                                                                            \
   G_STMT_END
-
-static void
-tool_run_clear (ToolRun * run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
 
 static gchar *
 tmp_path (const gchar * name)
