@@ -32,46 +32,10 @@
 
 #include "bench-common.h"
 #include "synth.h"
+#include "wavwrite.h"
 
 #define RATE 48000
 #define CHANNELS 2
-
-static void
-put_le (guint8 * p, guint32 v, guint n)
-{
-  guint i;
-
-  for (i = 0; i < n; i++)
-    p[i] = (v >> (8 * i)) & 0xff;
-}
-
-static gboolean
-write_wav24 (const gchar * path, const gdouble * x, gsize frames)
-{
-  gsize data = frames * CHANNELS * 3, i;
-  guint8 *buf = g_malloc (44 + data), *p = buf + 44;
-  gboolean ok;
-
-  memcpy (buf, "RIFF", 4);
-  put_le (buf + 4, 36 + data, 4);
-  memcpy (buf + 8, "WAVEfmt ", 8);
-  put_le (buf + 16, 16, 4);
-  put_le (buf + 20, 1, 2);
-  put_le (buf + 22, CHANNELS, 2);
-  put_le (buf + 24, RATE, 4);
-  put_le (buf + 28, RATE * CHANNELS * 3, 4);
-  put_le (buf + 32, CHANNELS * 3, 2);
-  put_le (buf + 34, 24, 2);
-  memcpy (buf + 36, "data", 4);
-  put_le (buf + 40, data, 4);
-  for (i = 0; i < frames * CHANNELS; i++, p += 3) {
-    gdouble v = CLAMP (round (x[i] * 8388608.0), -8388608.0, 8388607.0);
-    put_le (p, (guint32) (gint32) v, 3);
-  }
-  ok = g_file_set_contents (path, (const gchar *) buf, 44 + data, NULL);
-  g_free (buf);
-  return ok;
-}
 
 /* Runs argv; returns the child's CPU seconds (wall seconds in *wall), or
  * < 0 when it failed.  stdout is kept in *out when out is not NULL. */
@@ -135,7 +99,7 @@ main (int argc, char **argv)
   dir = g_dir_make_tmp ("bench-chain-XXXXXX", NULL);
   in = g_build_filename (dir, "in.wav", NULL);
   out = g_build_filename (dir, "out.wav", NULL);
-  if (!dir || !write_wav24 (in, x, frames)) {
+  if (!dir || mst_wav_write (in, x, frames, CHANNELS, RATE, 24) != 0) {
     g_printerr ("cannot write the input\n");
     return 1;
   }

@@ -55,6 +55,7 @@
  */
 #include "stress.h"
 #include "synth.h"
+#include "wavwrite.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -207,10 +208,8 @@ static gchar *wav_path;
 static void
 write_wav (void)
 {
-  gsize frames = (gsize) FILE_MS * RATE / 1000, i;
+  gsize frames = (gsize) FILE_MS * RATE / 1000;
   gdouble *x = g_new (gdouble, frames * CH);
-  gfloat *f = g_new (gfloat, frames * CH);
-  guint32 data = frames * CH * sizeof (gfloat);
   guint8 h[44];
   GError *err = NULL;
   gchar *name;
@@ -218,31 +217,17 @@ write_wav (void)
   FILE *fp;
 
   fail_unless (mst_synth_music_f64 (x, frames, CH, RATE, -1.0, 7) == 0);
-  for (i = 0; i < frames * CH; i++)
-    f[i] = GFLOAT_TO_LE ((gfloat) x[i]);
-  memcpy (h, "RIFF", 4);
-  GST_WRITE_UINT32_LE (h + 4, 36 + data);
-  memcpy (h + 8, "WAVEfmt ", 8);
-  GST_WRITE_UINT32_LE (h + 16, 16);
-  GST_WRITE_UINT16_LE (h + 20, 3);
-  GST_WRITE_UINT16_LE (h + 22, CH);
-  GST_WRITE_UINT32_LE (h + 24, RATE);
-  GST_WRITE_UINT32_LE (h + 28, RATE * CH * sizeof (gfloat));
-  GST_WRITE_UINT16_LE (h + 32, CH * sizeof (gfloat));
-  GST_WRITE_UINT16_LE (h + 34, 32);
-  memcpy (h + 36, "data", 4);
-  GST_WRITE_UINT32_LE (h + 40, data);
+  mst_wav_header (h, frames, CH, RATE, 32);
 
   fd = g_file_open_tmp ("mst-seek-XXXXXX.wav", &name, &err);
   fail_unless (fd >= 0, "no temporary file: %s", err ? err->message : "?");
   fp = fdopen (fd, "wb");
   fail_unless (fp != NULL);
   fail_unless (fwrite (h, 1, sizeof (h), fp) == sizeof (h));
-  fail_unless (fwrite (f, sizeof (gfloat), frames * CH, fp) == frames * CH);
+  fail_unless (mst_wav_put (fp, x, frames, CH, 32) == 0);
   fail_unless (fclose (fp) == 0);
   wav_path = name;
   g_free (x);
-  g_free (f);
 }
 
 static void

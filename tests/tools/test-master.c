@@ -29,6 +29,7 @@
 
 #include "refmeter.h"
 #include "toolrun.h"
+#include "wavwrite.h"
 #include "synth.h"
 
 #define RATE 48000
@@ -52,50 +53,14 @@ tmp_path (const gchar * name)
   return g_build_filename (tmp_dir, name, NULL);
 }
 
-static void
-put_le (guint8 * p, guint32 v, guint n)
-{
-  guint i;
-
-  for (i = 0; i < n; i++)
-    p[i] = (v >> (8 * i)) & 0xff;
-}
-
 /* Writes interleaved doubles as a WAV file: bits 16 or 24 (integer PCM,
  * rounded, clipped) or 32 (IEEE float). */
 static void
 write_wav (const gchar * path, const gdouble * x, gsize frames,
     guint channels, guint rate, guint bits)
 {
-  guint bps = bits / 8;
-  gsize data = frames * channels * bps, i;
-  guint8 *buf = g_malloc (44 + data), *p = buf + 44;
-
-  memcpy (buf, "RIFF", 4);
-  put_le (buf + 4, 36 + data, 4);
-  memcpy (buf + 8, "WAVEfmt ", 8);
-  put_le (buf + 16, 16, 4);
-  put_le (buf + 20, bits == 32 ? 3 : 1, 2);
-  put_le (buf + 22, channels, 2);
-  put_le (buf + 24, rate, 4);
-  put_le (buf + 28, rate * channels * bps, 4);
-  put_le (buf + 32, channels * bps, 2);
-  put_le (buf + 34, bits, 2);
-  memcpy (buf + 36, "data", 4);
-  put_le (buf + 40, data, 4);
-  for (i = 0; i < frames * channels; i++, p += bps) {
-    if (bits == 32) {
-      gfloat f = x[i];
-      memcpy (p, &f, 4);
-    } else {
-      gdouble full = bits == 16 ? 32768.0 : 8388608.0;
-      gdouble v = CLAMP (round (x[i] * full), -full, full - 1);
-      put_le (p, (guint32) (gint32) v, bps);
-    }
-  }
-  fail_unless (g_file_set_contents (path, (const gchar *) buf, 44 + data,
-          NULL));
-  g_free (buf);
+  fail_unless (mst_wav_write (path, x, frames, channels, rate, bits) == 0,
+      "cannot write %s", path);
 }
 
 /* A stereo music-like programme of `seconds`, scaled to `lufs`

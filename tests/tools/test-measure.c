@@ -21,21 +21,13 @@
 #include <string.h>
 
 #include "measure.h"
+#include "wavwrite.h"
 
 #define RATE 48000
 /* bin k of the 8192-point FFT at 48 kHz is k * 5.859375 Hz */
 #define BIN_A 171
 #define BIN_B 500
 #define BIN_HZ ((gdouble) RATE / GM_FFT_SIZE)
-
-static void
-put_le (guint8 * p, guint32 v, guint n)
-{
-  guint i;
-
-  for (i = 0; i < n; i++)
-    p[i] = (v >> (8 * i)) & 0xff;
-}
 
 /* Writes `seconds` of stereo IEEE float WAV: left = a sin (2 pi f t),
  * right = sign * left, with f = fa for t < split, fb after. */
@@ -45,38 +37,27 @@ write_tones (gdouble seconds, gdouble a, gdouble fa, gdouble fb,
 {
   gchar *path = NULL;
   gint fd = g_file_open_tmp ("test-measure-XXXXXX.wav", &path, NULL);
-  gsize frames = (gsize) (seconds * RATE), data = frames * 8, i, done = 0;
+  gsize frames = (gsize) (seconds * RATE), i, done = 0;
   guint8 head[44];
   FILE *f;
 
   fail_unless (fd >= 0);
   f = fdopen (fd, "wb");
   fail_unless (f != NULL);
-  memcpy (head, "RIFF", 4);
-  put_le (head + 4, 36 + data, 4);
-  memcpy (head + 8, "WAVEfmt ", 8);
-  put_le (head + 16, 16, 4);
-  put_le (head + 20, 3, 2);
-  put_le (head + 22, 2, 2);
-  put_le (head + 24, RATE, 4);
-  put_le (head + 28, RATE * 8, 4);
-  put_le (head + 32, 8, 2);
-  put_le (head + 34, 32, 2);
-  memcpy (head + 36, "data", 4);
-  put_le (head + 40, data, 4);
+  mst_wav_header (head, frames, 2, RATE, 32);
   fail_unless (fwrite (head, 1, 44, f) == 44);
   while (done < frames) {
-    gfloat buf[2 * 4096];
+    gdouble buf[2 * 4096];
     gsize n = MIN (frames - done, (gsize) 4096);
 
     for (i = 0; i < n; i++) {
       gdouble t = (gdouble) (done + i) / RATE;
       gdouble v = a * sin (2.0 * G_PI * (t < split ? fa : fb) * t);
 
-      buf[2 * i] = (gfloat) v;
-      buf[2 * i + 1] = (gfloat) (sign * v);
+      buf[2 * i] = v;
+      buf[2 * i + 1] = sign * v;
     }
-    fail_unless (fwrite (buf, 8, n, f) == n);
+    fail_unless (mst_wav_put (f, buf, n, 2, 32) == 0);
     done += n;
   }
   fail_unless (fclose (f) == 0);
