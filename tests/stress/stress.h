@@ -13,6 +13,7 @@
 
 #include "childargs.h"
 #include "refpeak.h"
+#include "synth.h"
 
 /* Output of a run: every sample as double, interleaved. */
 typedef struct
@@ -332,6 +333,21 @@ typedef struct
   gchar *path;
 } StressWatched;
 
+/* The path of child k of an object (c, from
+ * gst_child_proxy_get_child_by_index ()) as launch lines spell it:
+ * "prefix::name", or "name" without a prefix (free with g_free ()). */
+static inline gchar *
+stress_child_path (const gchar * prefix, GObject * c, guint k)
+{
+  gchar *name = GST_IS_OBJECT (c) ? gst_object_get_name (GST_OBJECT (c)) :
+      g_strdup_printf ("%u", k);
+  gchar *path = prefix ? g_strconcat (prefix, "::", name, NULL) : name;
+
+  if (path != name)
+    g_free (name);
+  return path;
+}
+
 /* Weak pointers on o and, through GstChildProxy, its children. */
 static inline void
 stress_watch_objects (GPtrArray * list, GObject * o, const gchar * path)
@@ -348,16 +364,13 @@ stress_watch_objects (GPtrArray * list, GObject * o, const gchar * path)
     for (k = 0; k < nc; k++) {
       GObject *c = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY (o),
           k);
-      gchar *name, *sub;
+      gchar *sub;
 
       if (!c)
         continue;
-      name = GST_IS_OBJECT (c) ? gst_object_get_name (GST_OBJECT (c)) :
-          g_strdup_printf ("%u", k);
-      sub = g_strconcat (path, "::", name, NULL);
+      sub = stress_child_path (path, c, k);
       stress_watch_objects (list, c, sub);
       g_free (sub);
-      g_free (name);
       g_object_unref (c);
     }
   }
@@ -380,6 +393,25 @@ stress_check_finalized (GPtrArray * list)
     g_free (w);
   }
   g_ptr_array_unref (list);
+}
+
+/* ---- programme ----------------------------------------------------------- */
+
+/* The stress sources' programme: tools/synth.h's music at -3 dBFS sample
+ * peak (seed 20240611), interleaved F32 (free with g_free ()). */
+static inline gfloat *
+stress_music_f32 (gsize frames, guint channels, guint rate)
+{
+  gdouble *x = g_new (gdouble, frames * channels);
+  gfloat *f = g_new (gfloat, frames * channels);
+  gsize i;
+
+  g_assert_cmpint (mst_synth_music_f64 (x, frames, channels, rate, -3.0,
+          20240611), ==, 0);
+  for (i = 0; i < frames * channels; i++)
+    f[i] = (gfloat) x[i];
+  g_free (x);
+  return f;
 }
 
 #endif /* MST_STRESS_H */

@@ -411,16 +411,9 @@ churn_suite (void)
 {
   Suite *s = suite_create ("churn");
   TCase *tc = tcase_create ("general");
-  gdouble *x = g_new (gdouble, MUSIC_FRAMES * CH);
-  guint i;
 
   /* the source and its programme, shared by every test */
-  music = g_new (gfloat, MUSIC_FRAMES * CH);
-  g_assert_cmpint (mst_synth_music_f64 (x, MUSIC_FRAMES, CH, RATE, -3.0,
-          20240611), ==, 0);
-  for (i = 0; i < MUSIC_FRAMES * CH; i++)
-    music[i] = (gfloat) x[i];
-  g_free (x);
+  music = stress_music_f32 (MUSIC_FRAMES, CH, RATE);
   gst_element_register (NULL, "stresssrc", GST_RANK_NONE,
       stress_src_get_type ());
 

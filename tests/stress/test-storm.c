@@ -411,16 +411,13 @@ gather (GPtrArray * props, GObject * o, const gchar * prefix,
     for (k = 0; k < nc; k++) {
       GObject *c = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY (o),
           k);
-      gchar *name, *sub;
+      gchar *sub;
 
       if (!c)
         continue;
-      name = GST_IS_OBJECT (c) ? gst_object_get_name (GST_OBJECT (c)) :
-          g_strdup_printf ("%u", k);
-      sub = prefix ? g_strconcat (prefix, "::", name, NULL) : g_strdup (name);
+      sub = stress_child_path (prefix, c, k);
       gather (props, c, sub, only, skip);
       g_free (sub);
-      g_free (name);
       g_object_unref (c);
     }
   }
@@ -1081,16 +1078,9 @@ storm_suite (void)
 {
   Suite *s = suite_create ("storm");
   TCase *tc = tcase_create ("general");
-  gdouble *x = g_new (gdouble, MUSIC_FRAMES * CH);
-  guint i;
 
   /* the source and its programme, shared by every test */
-  music = g_new (gfloat, MUSIC_FRAMES * CH);
-  g_assert_cmpint (mst_synth_music_f64 (x, MUSIC_FRAMES, CH, RATE, -3.0,
-          20240611), ==, 0);
-  for (i = 0; i < MUSIC_FRAMES * CH; i++)
-    music[i] = (gfloat) x[i];
-  g_free (x);
+  music = stress_music_f32 (MUSIC_FRAMES, CH, RATE);
   gst_element_register (NULL, "stresssrc", GST_RANK_NONE,
       stress_src_get_type ());
 
