@@ -446,12 +446,15 @@ gst_automaster_apply (GstAutomaster * self)
 
   /* Limiter: drive into the ceiling shapes the peaks (club: with a short
    * fixed release it makes the programme dense, so it reaches loudnorm
-   * near the target).  At intensity 0 its ceiling is 0 dBTP and the input
-   * gain 0 dB: it only catches overs the input already has; loudnorm's
-   * limiter owns the true-peak limit. */
+   * near the target).  At intensity 0 its ceiling is 0 dBFS and the input
+   * gain 0 dB: it only catches overs the input already has.  It limits
+   * sample peaks: loudnorm's gain comes after it, so its ceiling is not
+   * the output's, and loudnorm's true-peak limiter, after that gain, owns
+   * the true-peak limit (a second 4x detector here would hold nothing and
+   * cost a tenth of the chain's time). */
   g_object_set (self->limit, "input-gain", i * c->drive_max,
       "ceiling", i > 0.0 ? tpl : 0.0, "release", c->lim_release,
-      "auto-release", c->lim_auto_release, NULL);
+      "auto-release", c->lim_auto_release, "true-peak", FALSE, NULL);
 
   g_object_set (self->loudnorm, "target-loudness", target,
       "true-peak-limit", tpl, NULL);

@@ -244,6 +244,16 @@ GST_START_TEST (test_presets)
     fail_unless_equals_float (p, preset_targets[i].tpl);
     fail_unless_equals_float (lt, preset_targets[i].target);
     fail_unless_equals_float (lp, preset_targets[i].tpl);
+    /* masterlimit on sample peaks: loudnorm, after the gain, holds the
+     * true peak */
+    {
+      gboolean tp = TRUE;
+
+      gst_child_proxy_get (GST_CHILD_PROXY (bin), "limit::true-peak", &tp,
+          NULL);
+      fail_unless (!tp, "%s: masterlimit on true peaks",
+          preset_targets[i].nick);
+    }
   }
 
   /* explicit targets after a preset win; the preset stays */
