@@ -1145,6 +1145,91 @@ GST_END_TEST;
 
 /* ORC kernels against their C twins (ORC float rules: denormal inputs
  * and results flushed to zero, so the twins stay away from them). */
+/* Runs x (F32, frames + latency with the tail) through lim in chunks of
+ * the sizes in `sizes` (cycled; one call when NULL), with the envelope env
+ * scaled by g (env mode) or the detector (env NULL), into y. */
+static void
+run_chunks (MstLimiter * lim, const float *x, float *y, size_t total,
+    unsigned nch, const size_t *sizes, size_t nsizes, const float *env,
+    double g)
+{
+  size_t pos = 0, k = 0;
+
+  mst_limiter_reset (lim);
+  while (pos < total) {
+    size_t n = sizes ? MIN (sizes[k++ % nsizes], total - pos) : total - pos;
+
+    if (env)
+      mst_limiter_process_env_f32 (lim, x + pos * nch, y + pos * nch, n,
+          env + pos, g);
+    else
+      mst_limiter_process_f32 (lim, x + pos * nch, y + pos * nch, n);
+    pos += n;
+  }
+}
+
+/* The output does not depend on how the stream is cut into calls: bursts
+ * driven 12 dB into the limiter between quiet passages, whose release
+ * tails run through quiet blocks (the idle gain computer) and through
+ * blocks that limit; auto and fixed release, process and envelope mode. */
+GST_START_TEST (test_segmentation_exact)
+{
+  static const size_t sizes[] = { 1, 7, 100, 255, 256, 257, 1000, 4410, 3 };
+  static const size_t big[] = { 48000, 12345, 96000 };
+  const unsigned rate = 48000, nch = 2;
+  const size_t frames = 12 * rate;
+  MstLimiter *lim = mst_limiter_new (rate, nch, 5.0);
+  unsigned lat = mst_limiter_latency (lim);
+  size_t total = frames + lat, i, diff;
+  double *xd = g_new0 (double, total * nch);
+  float *x = g_new0 (float, total * nch), *env = g_new (float, total);
+  float *y0 = g_new (float, total * nch), *y1 = g_new (float, total * nch);
+  float *y2 = g_new (float, total * nch);
+  int mode, ar;
+
+  mst_synth_music_f64 (xd, frames, nch, rate, -1.0, 11);
+  for (i = 0; i < frames; i++) {
+    /* 0.6 s at +12 dB every 3 s, -30 dB in between */
+    double t = (double) (i % (3 * rate)) / rate;
+    double gain = t < 0.6 ? 4.0 : 0.03;
+    xd[2 * i] *= gain;
+    xd[2 * i + 1] *= gain;
+  }
+  mst_synth_to_f32 (x, xd, total * nch);
+  mst_limiter_detect_f32 (lim, x, total, env);
+
+  for (mode = 0; mode < 2; mode++)
+    for (ar = 0; ar < 2; ar++) {
+      mst_limiter_set_auto_release (lim, ar);
+      mst_limiter_set_release (lim, ar ? 150.0 : 40.0);
+      run_chunks (lim, x, y0, total, nch, NULL, 0, mode ? env : NULL, 1.0);
+      run_chunks (lim, x, y1, total, nch, sizes, G_N_ELEMENTS (sizes),
+          mode ? env : NULL, 1.0);
+      run_chunks (lim, x, y2, total, nch, big, G_N_ELEMENTS (big),
+          mode ? env : NULL, 1.0);
+      for (i = 0, diff = 0; i < total * nch; i++)
+        diff += memcmp (&y0[i], &y1[i], sizeof (float)) != 0
+            || memcmp (&y0[i], &y2[i], sizeof (float)) != 0;
+      fail_unless (diff == 0, "%s, %s release: %" G_GSIZE_FORMAT " samples "
+          "depend on the chunk sizes", mode ? "envelope" : "process",
+          ar ? "auto" : "fixed", diff);
+      /* the limiter did limit, and released back to unity */
+      for (i = 0, diff = 0; i < frames * nch; i++)
+        diff += y0[i + (size_t) lat * nch] != x[i];
+      fail_unless (diff > frames / 10 && diff < frames * nch - frames / 10,
+          "%" G_GSIZE_FORMAT " samples changed", diff);
+    }
+  mst_limiter_free (lim);
+  g_free (xd);
+  g_free (x);
+  g_free (env);
+  g_free (y0);
+  g_free (y1);
+  g_free (y2);
+}
+
+GST_END_TEST;
+
 /* The detector's vector peak fit gives the scalar fit's bits, and raises
  * no floating-point exception flag (invalid, division by zero, overflow)
  * the scalar fit does not: sampled
@@ -1300,6 +1385,7 @@ limiter_suite (void)
   tcase_add_test (tc, test_env_matches_process);
   tcase_add_test (tc, test_env_exact_pow2);
   tcase_add_test (tc, test_env_alternate);
+  tcase_add_test (tc, test_segmentation_exact);
   return s;
 }
 
