@@ -58,7 +58,21 @@
  * release (release / 4) while g is below the recent average gain (a short
  * transient dipped deeper than the programme needs) and a slow one
  * (2 release) from there on, the average being a one-pole of g over
- * 4 release.  g snaps to exactly 1.0 when within LIM_SNAP of it.
+ * 4 release.  g snaps to exactly 1.0 when within LIM_SNAP of it, and so
+ * does the average.
+ *
+ * Release towards 1.0 (s = 1: no reduction left in the windows), which
+ * after every limited passage runs for seconds, is computed in closed form
+ * instead of by the recursion: with u = 1 - g and v = 1 - avg from an
+ * anchor step t0, u = u0 q^k and v = p^k (v0 - c) + c q^k (k = t - t0,
+ * q = 1 - a, p = 1 - a_avg, c = a_avg u0 q / (q - p)), powers from tables.
+ * Every step depends on the anchor only, not on the step before, so a
+ * block of it has no chain of dependent operations.  The anchor moves to
+ * the step before when the phase starts (s reaches 1), every LIM_REL_SPAN
+ * steps, when auto release turns from fast to slow (g reaches avg), when
+ * g snaps to 1.0 (u0 = 0: the average goes on alone) and when the release
+ * settings change; anchors depend on the steps alone, never on how the
+ * stream is cut into blocks, so the output does not either.
  *
  * Extreme input
  * -------------
@@ -147,6 +161,7 @@
  * LIM_ENV_DLY frames and the two before them (a fit's left neighbours). */
 #define LIM_OS_HIST (LIM_FACTOR * LIM_ENV_DLY + 2)
 #define LIM_SNAP 1e-6           /* release snaps to 1.0 within this */
+#define LIM_REL_SPAN 256        /* release to 1.0: steps between anchors */
 /* Largest peak between two 4x points relative to the larger point, for
  * any tone below fs / 2: 1 / cos (pi / 8). */
 #define LIM_FIT_MAX 1.0824
@@ -156,6 +171,14 @@
 #define LIM_DEEP 1e-7
 /* HF bound: |x| from which the running sums are re-summed every step. */
 #define LIM_HF_BIG 1048576.0
+
+/* Release regimes towards 1.0 (which coefficient a) */
+enum
+{
+  LIM_REL_FIXED,                /* a_rel */
+  LIM_REL_FAST,                 /* auto release, g below avg: a_fast */
+  LIM_REL_SLOW                  /* auto release, from g >= avg on: a_slow */
+};
 
 /* Which call fed the detector last (see "Detector only"). */
 enum
@@ -179,6 +202,10 @@ enum
  *                 DBL_EPSILON / 2.
  * g:              the gain after release (the output gain).
  * avg:            recent average of g (auto release).
+ * rel_on:         a release towards 1.0 is under way (see the top of the
+ *                 file), regime rel_reg, anchored at step rel_t0 with
+ *                 u0 = 1 - g, v0 = 1 - avg there and the constant rel_c;
+ *                 rel_u, rel_v: u and v of the latest step.
  */
 typedef struct
 {
@@ -192,6 +219,9 @@ typedef struct
   double m_sum, m_err;
   double g;
   double avg;
+  int rel_on, rel_reg;
+  uint64_t rel_t0;
+  double rel_u0, rel_v0, rel_c, rel_u, rel_v;
 } LimPipe;
 
 /* Detector state of one channel.
@@ -242,6 +272,8 @@ typedef struct
  *               average (see the top of the file).
  * auto_release, true_peak: flags.
  * link:         0..1.
+ * rel_q, rel_p: powers 0 .. LIM_REL_SPAN of 1 - a for the release
+ *               regimes (LIM_REL_*) and of 1 - a_avg.
  *
  * Geometry (fixed at _new):
  *
@@ -297,6 +329,8 @@ struct MstLimiter
   int auto_release;
   int true_peak;
   double link;
+  double rel_q[3][LIM_REL_SPAN + 1];
+  double rel_p[LIM_REL_SPAN + 1];
 
   unsigned rate;
   unsigned channels;
@@ -386,6 +420,8 @@ pipe_reset (LimPipe * p, const MstLimiter * lim)
   p->m_err = 0.0;
   p->g = 1.0;
   p->avg = 1.0;
+  p->rel_on = 0;
+  p->rel_u = p->rel_v = 0.0;
 }
 
 static void
@@ -404,6 +440,83 @@ pipe_copy (LimPipe * d, const LimPipe * s, const MstLimiter * lim)
   d->m_err = s->m_err;
   d->g = s->g;
   d->avg = s->avg;
+  d->rel_on = s->rel_on;
+  d->rel_reg = s->rel_reg;
+  d->rel_t0 = s->rel_t0;
+  d->rel_u0 = s->rel_u0;
+  d->rel_v0 = s->rel_v0;
+  d->rel_c = s->rel_c;
+  d->rel_u = s->rel_u;
+  d->rel_v = s->rel_v;
+}
+
+/* Anchors the release towards 1.0 at step t with u = 1 - g, v = 1 - avg
+ * there, in regime reg. */
+static void
+rel_anchor (LimPipe * p, const MstLimiter * lim, uint64_t t, double u,
+    double v, int reg)
+{
+  p->rel_on = 1;
+  p->rel_reg = reg;
+  p->rel_t0 = t;
+  p->rel_u0 = p->rel_u = u;
+  p->rel_v0 = p->rel_v = v;
+  p->rel_c = 0.0;
+  if (lim->auto_release && u != 0.0) {
+    double q = lim->rel_q[reg][1], pa = lim->rel_p[1];
+    p->rel_c = lim->a_avg * u * q / (q - pa);
+  }
+}
+
+/* Step t of a release towards 1.0 (s = 1 and g or avg below 1.0, or the
+ * release under way): g and avg (in and out) from the anchor. */
+static inline void
+rel_step (LimPipe * p, const MstLimiter * lim, uint64_t t, double *g,
+    double *avg)
+{
+  const int ar = lim->auto_release;
+  uint64_t k;
+  double u, v = 0.0, qk;
+
+  if (!p->rel_on)
+    rel_anchor (p, lim, t - 1, 1.0 - *g, 1.0 - *avg, !ar ? LIM_REL_FIXED :
+        *g < *avg ? LIM_REL_FAST : LIM_REL_SLOW);
+  k = t - p->rel_t0;
+  if (p->rel_reg == LIM_REL_FAST && p->rel_u <= p->rel_v) {
+    /* g reached avg at the step before: slow from here on */
+    rel_anchor (p, lim, t - 1, p->rel_u, p->rel_v, LIM_REL_SLOW);
+    k = 1;
+  } else if (k > LIM_REL_SPAN) {
+    rel_anchor (p, lim, t - 1, p->rel_u, p->rel_v, p->rel_reg);
+    k = 1;
+  }
+  qk = lim->rel_q[p->rel_reg][k];
+  u = p->rel_u0 * qk;
+  if (u < LIM_SNAP)
+    u = 0.0;
+  *g = 1.0 - u;
+  p->rel_u = u;
+  if (ar) {
+    v = lim->rel_p[k] * (p->rel_v0 - p->rel_c) + p->rel_c * qk;
+    if (v < LIM_SNAP)
+      v = 0.0;
+    *avg = 1.0 - v;
+    p->rel_v = v;
+  }
+  if (u == 0.0) {
+    if (v == 0.0)
+      p->rel_on = 0;
+    else if (p->rel_u0 != 0.0)
+      /* g snapped to 1.0: the average goes on alone */
+      rel_anchor (p, lim, t, 0.0, v, p->rel_reg);
+  }
+}
+
+/* Whether a step of s = 1 is a release step (rel_step). */
+static inline int
+rel_due (const LimPipe * p, int ar, double g, double avg)
+{
+  return p->rel_on || g < 1.0 || (ar && avg < 1.0);
 }
 
 /* Sum of the N terms m afresh (all >= 0: relative error below
@@ -440,18 +553,17 @@ pipe_quiet (const LimPipe * p)
 
 /* n steps of r = 1 from t on a quiet gain computer: exactly what pipe_run
  * would do (the deque keeps one entry 1.0, now of the last step, the box
- * stays all zero, s = 1.0), with the release and the average as the only
- * recursions.  Fills gv, unless g is 1.0 from the start (every gain 1.0),
- * and the block statistics against the peaks md. */
+ * stays all zero, s = 1.0), with the release towards 1.0 as the only
+ * motion (no chain of dependent steps: see rel_step).  Fills gv, unless g
+ * is 1.0 from the start (every gain 1.0), and the block statistics
+ * against the peaks md. */
 static void
 pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
     double *gv, const float *md, LimBlockStats * bs)
 {
   const int ar = lim->auto_release;
-  const double a_rel = lim->a_rel, a_fast = lim->a_fast;
-  const double a_slow = lim->a_slow, a_avg = lim->a_avg;
   double g = p->g, avg = p->avg, om = bs->out_max, gm = bs->gain_min;
-  size_t i, k;
+  size_t i, k, n1 = 0;
   int unity = g == 1.0;
 
   p->dq_idx[p->dq_head] = t + n - 1;
@@ -461,40 +573,71 @@ pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
   p->m_sum = (double) lim->n_avg;
   p->m_err = 0.0;
 
-  for (i = 0; i < n && g != 1.0; i++) {
-    double a = a_rel;
-    if (ar)
-      a = g < avg ? a_fast : a_slow;
-    g += a * (1.0 - g);
-    if (1.0 - g < LIM_SNAP)
-      g = 1.0;
-    if (ar)
-      avg += a_avg * (g - avg);
-    gv[i] = g;
-    om = g * md[i] > om ? g * md[i] : om;
-    gm = g < gm ? g : gm;
-  }
-  if (!unity)
+  if (unity) {
+    /* g stays 1.0; only the average may move */
+    for (i = 0; i < n && rel_due (p, ar, g, avg); i++)
+      rel_step (p, lim, t + i, &g, &avg);
+    i = 0;
+  } else {
+    for (i = 0; i < n && rel_due (p, ar, g, avg);) {
+      if (p->rel_on) {
+        /* the steps of this anchor up to the next event (a snap, the
+         * switch to slow, the anchor's span) are rel_step's arithmetic
+         * without its tests: an event step is left to rel_step */
+        const double *qt = lim->rel_q[p->rel_reg], *pt = lim->rel_p;
+        const double u0 = p->rel_u0, c = p->rel_c, v0c = p->rel_v0 - c;
+        const int fast = p->rel_reg == LIM_REL_FAST;
+        uint64_t k0 = t + i - p->rel_t0;
+        double u = p->rel_u, v = p->rel_v;
+        size_t m = n - i, j;
+
+        if (k0 + m - 1 > LIM_REL_SPAN)
+          m = k0 <= LIM_REL_SPAN ? (size_t) (LIM_REL_SPAN - k0 + 1) : 0;
+        for (j = 0; j < m; j++) {
+          double qk = qt[k0 + j], un = u0 * qk, vn = 0.0;
+
+          if ((fast && u <= v) || un < LIM_SNAP)
+            break;
+          if (ar) {
+            vn = pt[k0 + j] * v0c + c * qk;
+            if (vn < LIM_SNAP)
+              break;
+            v = vn;
+          }
+          u = un;
+          g = 1.0 - u;
+          gv[i + j] = g;
+          om = g * md[i + j] > om ? g * md[i + j] : om;
+          gm = g < gm ? g : gm;
+        }
+        if (j > 0) {
+          p->rel_u = u;
+          if (ar) {
+            p->rel_v = v;
+            avg = 1.0 - v;
+          }
+          i += j;
+          continue;
+        }
+      }
+      rel_step (p, lim, t + i, &g, &avg);
+      gv[i] = g;
+      om = g * md[i] > om ? g * md[i] : om;
+      gm = g < gm ? g : gm;
+      n1 += g == 1.0;
+      i++;
+    }
     for (k = i; k < n; k++)
       gv[k] = 1.0;
-  /* the frames at gain 1.0 */
+  }
+  /* the frames at gain 1.0 from step i on */
   if (i < n) {
     double m = abs_max (md + i, n - i);
     om = m > om ? m : om;
   }
-  bs->n_one += n - i + (i > 0 && g == 1.0);
+  bs->n_one += n1 + (n - i);
   bs->out_max = om;
   bs->gain_min = gm;
-  /* g = 1.0 from step i on: only the average moves, until it no longer
-   * does */
-  if (ar) {
-    for (; i < n; i++) {
-      double v = avg + a_avg * (1.0 - avg);
-      if (v == avg)
-        break;
-      avg = v;
-    }
-  }
   p->g = g;
   p->avg = avg;
 }
@@ -581,18 +724,21 @@ pipe_run (LimPipe * p, const MstLimiter * lim, uint64_t t, unsigned win,
     }
 
     /* release */
-    if (s <= g) {
-      g = s;
+    if (s == 1.0 && rel_due (p, ar, g, avg)) {
+      rel_step (p, lim, t, &g, &avg);
     } else {
-      double a = a_rel;
+      p->rel_on = 0;
+      if (s <= g) {
+        g = s;
+      } else {
+        double a = a_rel;
+        if (ar)
+          a = g < avg ? a_fast : a_slow;
+        g += a * (s - g);
+      }
       if (ar)
-        a = g < avg ? a_fast : a_slow;
-      g += a * (s - g);
-      if (s == 1.0 && 1.0 - g < LIM_SNAP)
-        g = 1.0;
+        avg += a_avg * (g - avg);
     }
-    if (ar)
-      avg += a_avg * (g - avg);
     gv[i] = g;
     if (md) {
       om = g * md[i] > om ? g * md[i] : om;
@@ -1100,15 +1246,46 @@ one_pole (double tau_s, double rate)
   return 1.0 - exp (-1.0 / (tau_s * rate));
 }
 
+/* Releases under way start again from their latest step (new
+ * coefficients or regime). */
+static void
+rel_refresh (MstLimiter * lim)
+{
+  unsigned c;
+
+  for (c = 0; c < lim->channels; c++) {
+    LimPipe *p = &lim->pipes[c];
+
+    if (p->rel_on)
+      rel_anchor (p, lim, lim->step - 1, p->rel_u, p->rel_v,
+          !lim->auto_release ? LIM_REL_FIXED : p->rel_u > p->rel_v ?
+          LIM_REL_FAST : LIM_REL_SLOW);
+  }
+}
+
 static void
 update_release (MstLimiter * lim)
 {
   double r = lim->release_ms / 1000.0;
+  const double *a[3];
+  unsigned j, k;
 
   lim->a_rel = one_pole (r, lim->rate);
   lim->a_fast = one_pole (r / 4.0, lim->rate);
   lim->a_slow = one_pole (r * 2.0, lim->rate);
   lim->a_avg = one_pole (r * 4.0, lim->rate);
+  a[LIM_REL_FIXED] = &lim->a_rel;
+  a[LIM_REL_FAST] = &lim->a_fast;
+  a[LIM_REL_SLOW] = &lim->a_slow;
+  for (j = 0; j < 3; j++) {
+    lim->rel_q[j][0] = 1.0;
+    for (k = 1; k <= LIM_REL_SPAN; k++)
+      lim->rel_q[j][k] = lim->rel_q[j][k - 1] * (1.0 - *a[j]);
+  }
+  lim->rel_p[0] = 1.0;
+  for (k = 1; k <= LIM_REL_SPAN; k++)
+    lim->rel_p[k] = lim->rel_p[k - 1] * (1.0 - lim->a_avg);
+  rel_refresh (lim);
 }
 
 /* Smallest power of two >= v, minus one. */
@@ -1326,10 +1503,13 @@ mst_limiter_set_auto_release (MstLimiter * lim, int on)
 
   on = on != 0;
   if (on && !lim->auto_release) {
-    for (c = 0; c < lim->channels; c++)
+    for (c = 0; c < lim->channels; c++) {
       lim->pipes[c].avg = lim->pipes[c].g;
+      lim->pipes[c].rel_v = lim->pipes[c].rel_u;
+    }
   }
   lim->auto_release = on;
+  rel_refresh (lim);
 }
 
 /* Frame ring_pos + off of the ring (off may be negative: frames already
