@@ -120,7 +120,9 @@
  * mst_limiter_detect_* runs the detector alone (on its own step counter)
  * and returns the linked envelope, with the fit computed at every frame
  * (the fit depends on the ceiling, the envelope may be reused at any gain
- * and ceiling).  mst_limiter_process_env_* replaces the detector by
+ * and ceiling), or, with a detect scale S set, only where S times the
+ * bound can reach the ceiling (detect_thr ()): that envelope serves every
+ * scale up to S at that ceiling, with the same gains.  mst_limiter_process_env_* replaces the detector by
  * env * env_scale: the envelope of a linear detector scales with its
  * input, up to float rounding, which the margin covers.  The detector
  * then skips those frames, so a following mst_limiter_process_* first
@@ -296,6 +298,8 @@ typedef struct
  * step:         gain computer step counter (indices in the deques; the
  *               detector's in process mode).
  * det_step:     the detector's step counter in detect mode.
+ * det_scale:    detect mode's largest env_scale (0: any), see
+ *               detect_thr ().
  * mode:         which call fed the detector last (LIM_MODE_*).
  * pipes[0]:     the linked gain computer; pipes[1..]: per channel when
  *               npipes == channels (link < 1, or during the switch back
@@ -329,6 +333,7 @@ struct MstLimiter
   int auto_release;
   int true_peak;
   double link;
+  double det_scale;
   double rel_q[3][LIM_REL_SPAN + 1];
   double rel_p[LIM_REL_SPAN + 1];
 
@@ -1532,13 +1537,30 @@ ring_frame (const MstLimiter * lim, long off, unsigned c)
   return ((const float *) lim->ring)[k];
 }
 
+/* Detect mode's fit threshold (the thr of detect ()): 0, the fit at
+ * every frame, unless det_scale is set.  Then the envelope only serves
+ * env_scale <= det_scale with the ceiling of now, and a frame whose raw
+ * peak plus HF bound stays under ceiling / (det_scale LIM_FIT_MAX) asks
+ * for gain 1 there whatever its fit: its bound is at most LIM_FIT_MAX
+ * times that sum.  The value it gets instead (the raw peak, or the sum)
+ * is under that too, so the gains are those of the full envelope; the
+ * factor 1 + 1e-5 covers the float rounding of the bound and of
+ * env * env_scale. */
+static float
+detect_thr (const MstLimiter * lim)
+{
+  if (!(lim->det_scale > 0.0))
+    return 0.0f;
+  return (float) (lim->ceiling / (lim->det_scale * LIM_FIT_MAX * (1.0 + 1e-5)));
+}
+
 /* Refill the oversampler and the detector state from the last LIM_PRIME
  * frames (the delay line, or in detect mode the detector's own input
  * history), so the detector is exact from the next frame on. */
 static void
 prime_detector (MstLimiter * lim)
 {
-  float thr = lim->mode == LIM_MODE_DETECT ? 0.0f :
+  float thr = lim->mode == LIM_MODE_DETECT ? detect_thr (lim) :
       (float) lim->ceiling / (float) LIM_FIT_MAX;
   uint64_t t = lim->mode == LIM_MODE_DETECT ? lim->det_step : lim->step;
   unsigned c, k;
@@ -1568,6 +1590,12 @@ mst_limiter_set_true_peak (MstLimiter * lim, int on)
   if (on && !lim->true_peak)
     prime_detector (lim);
   lim->true_peak = on;
+}
+
+void
+mst_limiter_set_detect_scale (MstLimiter * lim, double scale)
+{
+  lim->det_scale = scale > 0.0 && scale <= DBL_MAX ? scale : 0.0;
 }
 
 void
@@ -2180,13 +2208,14 @@ static void
 detect_block (MstLimiter * lim, size_t n, float *env)
 {
   unsigned nch = lim->channels, c;
+  float thr = detect_thr (lim);
   size_t i;
 
   for (c = 0; c < nch; c++) {
     float *x = lim->det[c];
     if (lim->true_peak) {
       float pk_max;
-      detect (lim, c, n, lim->det_step, lim->env[c], lim->pk[c], 0.0f, &pk_max);
+      detect (lim, c, n, lim->det_step, lim->env[c], lim->pk[c], thr, &pk_max);
     } else {
       for (i = 0; i < n; i++)
         lim->env[c][i] = fabsf (x[(long) i - LIM_DET_DELAY]);

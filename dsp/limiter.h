@@ -111,7 +111,8 @@ void mst_limiter_process_f64 (MstLimiter * lim, const double *in,
  * is not applied; non-finite samples count as 0.  The envelope does not
  * depend on the ceiling (the peak fit is computed at every frame, which
  * makes this about as costly as mst_limiter_process_*), so it may be
- * reused with any ceiling and scale.  True peak on or off as set
+ * reused with any ceiling and scale (but see
+ * mst_limiter_set_detect_scale ()).  True peak on or off as set
  * (off: the sample peaks).  Use an object for detection from a reset (or
  * _new) on; a later mst_limiter_process_* on the same object refills the
  * detector from its delay line first. */
@@ -119,6 +120,18 @@ void mst_limiter_detect_f32 (MstLimiter * lim, const float *in,
     size_t frames, float *env);
 void mst_limiter_detect_f64 (MstLimiter * lim, const double *in,
     size_t frames, float *env);
+
+/* For envelopes that will only be used with env_scale <= scale and the
+ * ceiling set while they are detected: mst_limiter_detect_* then fits the
+ * peak (and computes its near-Nyquist bound) only at the frames whose
+ * bound, times scale, can reach that ceiling, which is most of its cost
+ * on programme below it.  The other frames get a value under
+ * ceiling / scale that is not their bound; with any env_scale <= scale
+ * and that ceiling they ask for gain 1 either way, so
+ * mst_limiter_process_env_* gives the output of the full envelope, bit
+ * for bit (only the statistics' input and output peaks may read lower).
+ * 0 (the default after _new, kept by reset): the full envelope. */
+void mst_limiter_set_detect_scale (MstLimiter * lim, double scale);
 
 /* As mst_limiter_process_f32/f64, with the detector replaced by
  * env[i] * env_scale (env from mst_limiter_detect_* on the same stream

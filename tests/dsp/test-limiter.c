@@ -1071,6 +1071,114 @@ GST_START_TEST (test_env_matches_process)
 
 GST_END_TEST;
 
+/* The envelope of f32 x (frames + the latency of silence) from detect
+ * with detect scale `scale` (0: the full one), in blocks of odd sizes. */
+static float *
+detect_env (unsigned rate, unsigned nch, const float *x, size_t total,
+    double scale)
+{
+  MstLimiter *ld = mst_limiter_new (rate, nch, 5.0);
+  static const size_t sizes[] = { 4096, 1, 333, 1024, 7, 480 };
+  float *env = g_new (float, total);
+  size_t pos = 0, k = 0;
+
+  mst_limiter_set_ceiling (ld, -1.0);
+  mst_limiter_set_detect_scale (ld, scale);
+  while (pos < total) {
+    size_t n = MIN (sizes[k++ % G_N_ELEMENTS (sizes)] + 50, total - pos);
+    mst_limiter_detect_f32 (ld, x + pos * nch, n, env + pos);
+    pos += n;
+  }
+  mst_limiter_free (ld);
+  return env;
+}
+
+/* process_env of g * x with env scaled by g into y (total frames); the
+ * smallest gain. */
+static double
+env_run (unsigned rate, unsigned nch, const float *x, size_t total,
+    const float *env, double g, float *y)
+{
+  MstLimiter *lim = mst_limiter_new (rate, nch, 5.0);
+  MstLimiterStats st;
+  size_t i;
+
+  mst_limiter_set_ceiling (lim, -1.0);
+  for (i = 0; i < total * nch; i++)
+    y[i] = (float) (g * x[i]);
+  mst_limiter_process_env_f32 (lim, y, y, total, env, g);
+  mst_limiter_take_stats (lim, &st);
+  mst_limiter_free (lim);
+  return st.gain_min;
+}
+
+/* An envelope made for scales up to S (mst_limiter_set_detect_scale)
+ * skips the fit where no such scale reaches the ceiling, yet gives the
+ * output of the full envelope bit for bit at every scale up to S, with
+ * the limiter acting; above S it makes no promise. */
+GST_START_TEST (test_env_detect_scale)
+{
+  static const unsigned rates[] = { 44100, 48000, 96000 };
+  /* S in dB over music peaking at -12 dBFS; scales tested below it */
+  static const double tops[] = { 14.0, 20.0 };
+  static const double below[] = { 0.0, 0.001, 1.5, 6.0, 30.0 };
+  unsigned r, t, b;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++)
+    for (t = 0; t < G_N_ELEMENTS (tops); t++) {
+      unsigned rate = rates[r], nch = 2;
+      size_t frames = rate * 3, total = frames + 400, i, differ = 0;
+      double *xd = g_new0 (double, total * nch);
+      float *x = g_new (float, total * nch);
+      float *ya = g_new (float, total * nch), *yb = g_new (float, total * nch);
+      float *full, *part;
+      double top = mst_db_to_lin (tops[t]), gmin = 1.0;
+
+      mst_synth_music_f64 (xd, frames, nch, rate, -12.0, 31 + r);
+      mst_synth_to_f32 (x, xd, total * nch);
+      full = detect_env (rate, nch, x, total, 0.0);
+      part = detect_env (rate, nch, x, total, top);
+      for (i = 0; i < total; i++) {
+        if (part[i] == full[i])
+          continue;
+        differ++;
+        /* a value that is not the bound stays under ceiling / S */
+        fail_unless (part[i] * top < mst_db_to_lin (-1.0),
+            "frame %" G_GSIZE_FORMAT ": %g at scale %g", i, part[i], top);
+      }
+      /* many frames skip the fit, so the test compares two envelopes */
+      fail_unless (differ > total / 10, "%u Hz, S %+.0f dB: only %"
+          G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " frames differ", rate,
+          tops[t], differ, total);
+      for (b = 0; b < G_N_ELEMENTS (below); b++) {
+        double g = mst_db_to_lin (tops[t] - below[b]);
+        double ga = env_run (rate, nch, x, total, full, g, ya);
+        double gb = env_run (rate, nch, x, total, part, g, yb);
+
+        fail_unless (memcmp (ya, yb, total * nch * sizeof (float)) == 0,
+            "%u Hz, S %+.0f dB, scale S - %g dB: the outputs differ",
+            rate, tops[t], below[b]);
+        fail_unless (ga == gb);
+        if (b == 0)
+          gmin = ga;
+      }
+      /* at S the limiter acts, so the gains are not all trivially 1 */
+      fail_unless (gmin < mst_db_to_lin (-1.0), "%u Hz, S %+.0f dB: gain "
+          "%g", rate, tops[t], gmin);
+      GST_INFO ("%u Hz, S %+.0f dB: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+          " envelope values are not the bound, outputs equal, deepest gain "
+          "%.2f dB", rate, tops[t], differ, total, db (gmin));
+      g_free (xd);
+      g_free (x);
+      g_free (ya);
+      g_free (yb);
+      g_free (full);
+      g_free (part);
+    }
+}
+
+GST_END_TEST;
+
 /* A gain that is a power of two scales every step of the detector
  * exactly: then process_env is process, bit for bit. */
 GST_START_TEST (test_env_exact_pow2)
@@ -1385,6 +1493,7 @@ limiter_suite (void)
   tcase_add_test (tc, test_env_matches_process);
   tcase_add_test (tc, test_env_exact_pow2);
   tcase_add_test (tc, test_env_alternate);
+  tcase_add_test (tc, test_env_detect_scale);
   tcase_add_test (tc, test_segmentation_exact);
   return s;
 }
