@@ -115,6 +115,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 #define FILE_REPORT_TOLERANCE 0.1
 /* file mode: the smallest output buffer, ms */
 #define FILE_CHUNK_MS 1000
+/* file mode: the envelope serves gains this much (dB) over the pass that
+ * makes it, within max-gain */
+#define FILE_ENV_HEADROOM 6.0
 
 #define MIN_INTERVAL (10 * GST_MSECOND)
 
@@ -345,8 +348,9 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
    *
    * Longest stream `file` mode holds, in nanoseconds; a longer one stops
    * with an error naming this property.  Memory: the stream as received
-   * (48 kHz stereo F32: 384 kB per second, 691 MB per 30 minutes) and its
-   * peak envelope (one float per frame: 192 kB per second at 48 kHz).
+   * (48 kHz stereo F32: 384 kB per second, 691 MB per 30 minutes) and,
+   * from EOS on, its peak envelope (one float per frame: 192 kB per second
+   * at 48 kHz).
    */
   g_object_class_install_property (gobject_class, PROP_MAX_DURATION,
       g_param_spec_uint64 ("max-duration", "Maximum duration",
@@ -483,6 +487,7 @@ gst_loudnorm_clear_held (GstLoudnorm * self)
   g_free (self->env);
   self->env = NULL;
   self->env_len = self->env_cap = self->env_pos = 0;
+  self->env_scale = 0.0;
   self->env_off = FALSE;
 }
 
@@ -494,6 +499,7 @@ gst_loudnorm_env_give_up (GstLoudnorm * self)
   g_free (self->env);
   self->env = NULL;
   self->env_len = self->env_cap = 0;
+  self->env_scale = 0.0;
   self->env_off = TRUE;
 }
 
@@ -1428,6 +1434,50 @@ gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
   return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
 }
 
+/* Streaming thread, file mode: the detector envelope of the held stream
+ * and the drain's silence after it, for the passes with gains up to `db`
+ * dB plus FILE_ENV_HEADROOM (within max-gain) and the ceiling of now.
+ * The detector then fits the peaks only where such a gain can take them
+ * to the ceiling, which on programme under it saves most of its cost;
+ * that is why it runs at EOS, when the first gain is known, and not as
+ * the buffers arrive.  A pass with more gain makes it again. */
+static void
+gst_loudnorm_file_envelope (GstLoudnorm * self, gdouble db)
+{
+  gdouble top = MAX (db, MIN (db + FILE_ENV_HEADROOM, self->cur.max_gain));
+  GList *l;
+
+  self->env_len = 0;
+  self->env_scale = 0.0;
+  if (self->env_off
+      || !gst_loudnorm_env_reserve (self, self->held_frames + self->latency))
+    return;
+  mst_limiter_reset (self->lim);
+  mst_limiter_set_detect_scale (self->lim, mst_db_to_lin (top));
+  for (l = self->held.head; l; l = l->next) {
+    GstBuffer *buf = l->data;
+    guint64 frames = gst_buffer_get_size (buf) / self->bpf;
+    GstMapInfo map;
+
+    if (frames == 0)
+      continue;
+    /* as the passes read it: GAP (or unreadable) is silence */
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)
+        || !gst_buffer_map (buf, &map, GST_MAP_READ)) {
+      gst_loudnorm_env_add (self, NULL, frames);
+    } else {
+      gst_loudnorm_env_add (self, map.data, frames);
+      gst_buffer_unmap (buf, &map);
+    }
+  }
+  gst_loudnorm_env_add (self, NULL, self->latency);
+  mst_limiter_set_detect_scale (self->lim, 0.0);
+  if (self->env)
+    self->env_scale = mst_db_to_lin (top);
+  GST_DEBUG_OBJECT (self, "envelope of %" G_GUINT64_FORMAT " frames for "
+      "gains up to %.2f dB", self->env_len, top);
+}
+
 /* Streaming thread, file mode: the output chunk in *out (mapped in *map)
  * holds *fill frames: count them out and push it (push: *out becomes
  * NULL), or start the chunk again in the same memory (measuring). */
@@ -1470,6 +1520,8 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
   GstMapInfo om;
   guint64 fill = 0, cap = 0;
 
+  if (!self->env_off && !(self->env_scale >= mst_db_to_lin (db)))
+    gst_loudnorm_file_envelope (self, db);
   mst_limiter_reset (self->lim);
   mst_loudness_reset (self->out_meter);
   self->env_pos = 0;
@@ -1695,8 +1747,6 @@ gst_loudnorm_file_finish (GstLoudnorm * self)
 
   if (self->held.length == 0)
     return GST_FLOW_OK;
-  /* the envelope of the drain's silence, after the held stream */
-  gst_loudnorm_env_add (self, NULL, self->latency);
 
   if (in_i > -INFINITY) {
     gdouble g0, depth0;
@@ -1858,25 +1908,6 @@ gst_loudnorm_before_transform (GstBaseTransform * trans, GstBuffer * buf)
   gst_loudnorm_load_settings (self);
 }
 
-/* Streaming thread, file mode: the envelope of a buffer as it arrives
- * (GAP: silence). */
-static void
-gst_loudnorm_file_envelope (GstLoudnorm * self, GstBuffer * buf, guint64 frames)
-{
-  GstMapInfo map;
-
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
-    gst_loudnorm_env_add (self, NULL, frames);
-  } else if (frames > 0 && gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    gst_loudnorm_env_add (self, map.data, frames);
-    gst_buffer_unmap (buf, &map);
-  } else if (frames > 0) {
-    /* cannot happen with a buffer the meter just read; never pass a
-     * partial envelope */
-    gst_loudnorm_env_give_up (self);
-  }
-}
-
 /* Streaming thread: measure mode, and the input side of the other
  * modes: meter the buffer (GAP: silence). */
 static gboolean
@@ -1952,7 +1983,6 @@ gst_loudnorm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       }
       if (!gst_loudnorm_measure_buffer (self, buf, frames))
         return GST_FLOW_ERROR;
-      gst_loudnorm_file_envelope (self, buf, frames);
       if (self->held.length == 0) {
         self->start_ts = GST_BUFFER_PTS (buf);
         self->start_offset = GST_BUFFER_OFFSET (buf);

@@ -139,10 +139,11 @@ struct _GstLoudnorm
    *                   received) and their frame count;
    *  env, env_len, env_cap  file mode: the limiter's detector envelope of
    *                   the held stream at unity gain, one float per frame
-   *                   (plus the drain's silence at EOS), computed once as
-   *                   the buffers arrive so that every pass only runs the
-   *                   gain computer (NULL when it could not be allocated:
-   *                   the passes then run the detector);
+   *                   (plus the drain's silence), computed at EOS for
+   *                   gains up to env_scale, so that every pass only runs
+   *                   the gain computer (NULL when it could not be
+   *                   allocated: the passes then run the detector);
+   *  env_scale        the largest linear gain env serves (0: none yet);
    *  env_pos          the frame of env the running pass has reached;
    *  env_off          the envelope was given up for this stream;
    *  draining         the frames being processed are the drain's silence;
@@ -172,6 +173,7 @@ struct _GstLoudnorm
   guint64 held_frames;
   gfloat *env;
   guint64 env_len, env_cap, env_pos;
+  gdouble env_scale;
   gboolean env_off;
   gboolean draining;
   gboolean failed;
