@@ -1332,7 +1332,7 @@ static void
 gst_loudnorm_meter_output (GstLoudnorm * self, const guint8 * data,
     guint64 frames)
 {
-  if (frames == 0)
+  if (frames == 0 || self->out_replay)
     return;
   if (self->is_f64)
     mst_loudness_add_f64 (self->out_meter, (const double *) data, frames);
@@ -1506,7 +1506,10 @@ gst_loudnorm_file_flush (GstLoudnorm * self, GstBuffer ** out,
 
 /* Streaming thread, file mode: run the held stream through gain `db` and
  * the limiter from a clean state.  push: send it downstream (releasing the
- * held buffers as it goes), else only meter it (out_meter).  The output
+ * held buffers as it goes), else only meter it (out_meter).  With
+ * out_replay set the pass repeats the last one (the same gain, envelope
+ * and limiter settings, so the same output bit for bit): out_meter keeps
+ * that pass's result instead of metering the output again.  The output
  * goes in chunks of at least FILE_CHUNK_MS (the last and the drain
  * excepted) whatever the input's buffer size: the whole stream leaves at
  * once, and every element downstream pays per buffer. */
@@ -1523,7 +1526,8 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
   if (!self->env_off && !(self->env_scale >= mst_db_to_lin (db)))
     gst_loudnorm_file_envelope (self, db);
   mst_limiter_reset (self->lim);
-  mst_loudness_reset (self->out_meter);
+  if (!self->out_replay)
+    mst_loudness_reset (self->out_meter);
   self->env_pos = 0;
   self->nsamples_in = 0;
   self->nsamples_out = 0;
@@ -1742,6 +1746,8 @@ gst_loudnorm_file_finish (GstLoudnorm * self)
   gdouble g = 0.0, tp = 0.0, best_g, best_i = -INFINITY;
   gdouble lo_g = -INFINITY, lo_i = 0.0, hi_g = INFINITY, hi_i = 0.0;
   gdouble pg[3] = { 0.0, 0.0, 0.0 }, pi[3] = { 0.0, 0.0, 0.0 }, out_i;
+  gdouble last_g = NAN;
+  gboolean last_heavy = FALSE, replay = FALSE;
   guint c, passes = 0, npts = 0;
   GstFlowReturn ret;
 
@@ -1769,6 +1775,9 @@ gst_loudnorm_file_finish (GstLoudnorm * self)
       while (passes < FILE_MAX_PASSES) {
         gdouble out_i = gst_loudnorm_file_measure (self, g, &passes);
         gdouble err, next, w, depth, slope, lost = in_i + g - out_i;
+
+        last_g = g;
+        last_heavy = heavy;
 
         if (!(out_i > -INFINITY))
           break;
@@ -1854,10 +1863,15 @@ gst_loudnorm_file_finish (GstLoudnorm * self)
       gst_loudnorm_file_limiter (self, best_heavy);
     }
     g = best_g;
+    /* the pass that found the gain is usually the last one: its output
+     * need not be metered again */
+    replay = g == last_g && best_heavy == last_heavy;
   }
   GST_INFO_OBJECT (self, "file mode: input %.3f LUFS, gain %.3f dB, %u "
       "measuring passes", in_i, g, passes);
+  self->out_replay = replay;
   ret = gst_loudnorm_file_pass (self, g, TRUE);
+  self->out_replay = FALSE;
   out_i = mst_loudness_integrated (self->out_meter);
   if (in_i > -INFINITY && out_i > -INFINITY
       && target - out_i > FILE_REPORT_TOLERANCE)

@@ -146,6 +146,8 @@ struct _GstLoudnorm
    *  env_scale        the largest linear gain env serves (0: none yet);
    *  env_pos          the frame of env the running pass has reached;
    *  env_off          the envelope was given up for this stream;
+   *  out_replay       file mode: the final pass repeats the last measuring
+   *                   pass, whose output loudness out_meter holds;
    *  draining         the frames being processed are the drain's silence;
    *  failed           an error was posted: drop data until a reset;
    *  warned_limit     static mode: the predicted-limiting warning was
@@ -175,6 +177,7 @@ struct _GstLoudnorm
   guint64 env_len, env_cap, env_pos;
   gdouble env_scale;
   gboolean env_off;
+  gboolean out_replay;
   gboolean draining;
   gboolean failed;
   gboolean warned_limit;
