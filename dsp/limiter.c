@@ -164,6 +164,7 @@
 #define LIM_OS_HIST (LIM_FACTOR * LIM_ENV_DLY + 2)
 #define LIM_SNAP 1e-6           /* release snaps to 1.0 within this */
 #define LIM_REL_SPAN 256        /* release to 1.0: steps between anchors */
+#define LIM_SKIP_MIN 64         /* detect_skip: smallest block */
 /* Largest peak between two 4x points relative to the larger point, for
  * any tone below fs / 2: 1 / cos (pi / 8). */
 #define LIM_FIT_MAX 1.0824
@@ -1136,6 +1137,64 @@ hf_advance (LimDet * d, const float *x, size_t n, uint64_t t0)
   d->hf_cur = m3;
 }
 
+/* Detect mode with a threshold: a block whose points cannot reach the
+ * quiet test's threshold, judged from its samples alone, is quiet without
+ * computing them.  Every point of the block's frames comes from input
+ * frames -47 .. n - 15 and the HF bound reaches back to frame -48 (the
+ * history holds LIM_PRIME): with B = max |x| over frames -LIM_PRIME ..
+ * n - 1, the raw peaks are at most point_bound * B (plus float rounding)
+ * and the HF term at most B or the maxima of the chunks before, so when
+ * those stay under thr, detect () would find the block quiet and write
+ * values under thr.  Only the state the next block reads is computed: the
+ * points of the last LIM_TP_DELAY frames (os_hist), the raw peaks of the
+ * last LIM_ENV_DLY (raw_hist) and x_tail (from B's frames, a bound of
+ * the frames it stands for); the oversampler's history skips the rest.
+ * env[0..n) gets the bound (under thr).  Returns 0, doing nothing, when
+ * the block may not be quiet. */
+static int
+detect_skip (MstLimiter * lim, unsigned c, size_t n, float *env, float thr)
+{
+  LimDet *d = &lim->det_st[c];
+  float *x = lim->det[c], *osw = lim->osw, *tail;
+  float b = abs_max (x - LIM_PRIME, LIM_PRIME + n);
+  double rb = mst_truepeak_point_bound (lim->tp) * b * (1.0 + 1e-5);
+  double hb = b;
+  size_t i;
+
+  hb = hb > d->hf_cur ? hb : d->hf_cur;
+  hb = hb > d->hf_p1 ? hb : d->hf_p1;
+  hb = hb > d->hf_p2 ? hb : d->hf_p2;
+  hb *= 1.0 + 1e-9;
+  if (!(rb + hb < thr * (1.0 - 1e-6)))
+    return 0;
+
+  /* the points of the last LIM_TP_DELAY frames, where a full run puts
+   * them (os_hist takes the last LIM_OS_HIST of them) */
+  mst_truepeak_skip_f32 (lim->tp, c, x, n - LIM_TP_DELAY);
+  tail = osw + LIM_OS_HIST + LIM_FACTOR * (n - LIM_TP_DELAY);
+  mst_truepeak_upsample_f32 (lim->tp, c, x + n - LIM_TP_DELAY,
+      LIM_TP_DELAY, tail);
+  /* raw peaks of frames n .. n + LIM_ENV_DLY - 1 of rawb (= env), from
+   * points 4i - 1 .. 4i + 2 of block frame i = n - LIM_ENV_DLY .. n - 1 */
+  for (i = n - LIM_ENV_DLY; i < n; i++) {
+    const float *q = osw + LIM_OS_HIST + LIM_FACTOR * i - 1;
+    float m = fabsf (q[0]), v;
+    v = fabsf (q[1]);
+    m = v > m ? v : m;
+    v = fabsf (q[2]);
+    m = v > m ? v : m;
+    v = fabsf (q[3]);
+    env[LIM_ENV_DLY + i] = v > m ? v : m;
+  }
+  for (i = 0; i < n; i++)
+    env[i] = (float) rb;
+  d->x_tail = b;
+  memcpy (d->os_hist, osw + LIM_FACTOR * n, sizeof (d->os_hist));
+  memcpy (d->raw_hist, env + n, sizeof (d->raw_hist));
+  memmove (x - LIM_PRIME, x + n - LIM_PRIME, LIM_PRIME * sizeof (float));
+  return 1;
+}
+
 /* Detector of channel c for the block's steps t0 .. t0 + n - 1 (the input
  * frame of step t0 + i in lim->det[c][i], after LIM_PRIME frames of
  * history; n <= LIM_BLOCK): env[i] = bound of the true peak around frame
@@ -1156,6 +1215,10 @@ detect (MstLimiter * lim, unsigned c, size_t n, uint64_t t0, float *env,
   double hb;
   int quiet;
   size_t i;
+
+  if (lim->mode == LIM_MODE_DETECT && thr > 0.0f && n >= LIM_SKIP_MIN
+      && detect_skip (lim, c, n, env, thr))
+    return 1;
 
   /* points: os[k] = osw[LIM_OS_HIST + k], those of frame i are
    * os[4i - 2 .. 4i + 3], so frame i - LIM_ENV_DLY's start at osw[4i] */
@@ -2072,10 +2135,32 @@ scale_env (MstLimiter * lim, const float *env, double scale, size_t n)
   }
 }
 
-/* process (env NULL) or process_env */
+/* process_env_scaled: the gains of the block (unity: all 1.0, gain[]
+ * maybe not filled) times the output scale, for every pipe in use. */
+static void
+scale_gains (MstLimiter * lim, size_t n, int unity, double scale)
+{
+  unsigned p;
+  size_t i;
+
+  for (p = 0; p < lim->npipes; p++) {
+    double *g = lim->gain[p];
+    if (unity) {
+      for (i = 0; i < n; i++)
+        g[i] = scale;
+    } else {
+      for (i = 0; i < n; i++)
+        g[i] *= scale;
+    }
+  }
+  /* no frame is copied through unchanged */
+  lim->n_one = 0;
+}
+
+/* process (env NULL), process_env (out_scale 1) or process_env_scaled */
 static void
 process (MstLimiter * lim, const void *in, void *out, size_t frames, int f64,
-    const float *env, double env_scale)
+    const float *env, double env_scale, double out_scale)
 {
   unsigned nch = lim->channels, c;
   size_t esz = f64 ? sizeof (double) : sizeof (float);
@@ -2118,6 +2203,10 @@ process (MstLimiter * lim, const void *in, void *out, size_t frames, int f64,
       scale_env (lim, env, env_scale, n);
       env += n;
       unity = gains (lim, n, 1, 1, -1.0f);
+      if (out_scale != 1.0) {
+        scale_gains (lim, n, unity, out_scale);
+        unity = 0;
+      }
     } else {
       int quiet[MST_CHANNELS_MAX], env_is_pk = 1;
       float pk_max = -1.0f, m;
@@ -2168,7 +2257,7 @@ mst_limiter_process_f32 (MstLimiter * lim, const float *in, float *out,
 {
   MstFpMode fp_mode = mst_fp_mode_save ();
 
-  process (lim, in, out, frames, 0, NULL, 1.0);
+  process (lim, in, out, frames, 0, NULL, 1.0, 1.0);
   mst_fp_mode_restore (fp_mode);
 }
 
@@ -2178,7 +2267,7 @@ mst_limiter_process_f64 (MstLimiter * lim, const double *in, double *out,
 {
   MstFpMode fp_mode = mst_fp_mode_save ();
 
-  process (lim, in, out, frames, 1, NULL, 1.0);
+  process (lim, in, out, frames, 1, NULL, 1.0, 1.0);
   mst_fp_mode_restore (fp_mode);
 }
 
@@ -2188,7 +2277,7 @@ mst_limiter_process_env_f32 (MstLimiter * lim, const float *in, float *out,
 {
   MstFpMode fp_mode = mst_fp_mode_save ();
 
-  process (lim, in, out, frames, 0, env, env_scale);
+  process (lim, in, out, frames, 0, env, env_scale, 1.0);
   mst_fp_mode_restore (fp_mode);
 }
 
@@ -2198,7 +2287,27 @@ mst_limiter_process_env_f64 (MstLimiter * lim, const double *in,
 {
   MstFpMode fp_mode = mst_fp_mode_save ();
 
-  process (lim, in, out, frames, 1, env, env_scale);
+  process (lim, in, out, frames, 1, env, env_scale, 1.0);
+  mst_fp_mode_restore (fp_mode);
+}
+
+void
+mst_limiter_process_env_scaled_f32 (MstLimiter * lim, const float *in,
+    float *out, size_t frames, const float *env, double scale)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+
+  process (lim, in, out, frames, 0, env, scale, scale);
+  mst_fp_mode_restore (fp_mode);
+}
+
+void
+mst_limiter_process_env_scaled_f64 (MstLimiter * lim, const double *in,
+    double *out, size_t frames, const float *env, double scale)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+
+  process (lim, in, out, frames, 1, env, scale, scale);
   mst_fp_mode_restore (fp_mode);
 }
 

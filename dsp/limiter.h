@@ -155,6 +155,20 @@ void mst_limiter_process_env_f32 (MstLimiter * lim, const float *in,
 void mst_limiter_process_env_f64 (MstLimiter * lim, const double *in,
     double *out, size_t frames, const float *env, double env_scale);
 
+/* mst_limiter_process_env_* of scale * in, with env (in's own envelope)
+ * scaled by scale, in one pass: the delay line holds in as given and the
+ * output is in times scale times the limiter's gain (one multiply per
+ * sample, where applying the gain first takes a second pass over the
+ * data).  The rounding differs from scaling first (within float
+ * rounding; bit for bit the same when scale is a power of two).  The
+ * delay line holds unscaled frames, so feed a stream (from a reset) to
+ * this call alone, not alternating with the other process calls. */
+void mst_limiter_process_env_scaled_f32 (MstLimiter * lim, const float *in,
+    float *out, size_t frames, const float *env, double scale);
+void mst_limiter_process_env_scaled_f64 (MstLimiter * lim,
+    const double *in, double *out, size_t frames, const float *env,
+    double scale);
+
 /* Copy the statistics out and start new ones. */
 void mst_limiter_take_stats (MstLimiter * lim, MstLimiterStats * stats);
 

@@ -657,3 +657,29 @@ mst_truepeak_upsample_f32 (MstTruePeak * tp, unsigned ch, const float *x,
   }
   mst_fp_mode_restore (fp_mode);
 }
+
+void
+mst_truepeak_skip_f32 (MstTruePeak * tp, unsigned ch, const float *x, size_t n)
+{
+  TpChannel *c;
+
+  if (ch >= tp->channels)
+    return;
+  c = &tp->ch[ch];
+  /* only the last `taps` samples stay */
+  if (n > tp->taps) {
+    x += n - tp->taps;
+    n = tp->taps;
+  }
+  if (n == 0)
+    return;
+  memcpy (c->buf + tp->taps, x, n * sizeof (float));
+  clean (c->buf + tp->taps, n);
+  keep_history (tp, c, n);
+}
+
+double
+mst_truepeak_point_bound (const MstTruePeak * tp)
+{
+  return tp->l1;
+}

@@ -78,4 +78,15 @@ MstTruePeak *mst_truepeak_new_factor (unsigned rate, unsigned channels,
     unsigned factor);
 void mst_truepeak_upsample_f32 (MstTruePeak * tp, unsigned ch,
     const float *x, size_t n, float *y);
+
+/* mst_truepeak_skip_f32: advances the history of channel ch over x[0..n)
+ * as mst_truepeak_upsample_f32 does, without computing the points (the
+ * points after it are those of an upsample of the whole stream).
+ *
+ * mst_truepeak_point_bound: every interpolated point is at most this
+ * times the largest |x| of the samples it is computed from (the largest
+ * sum of |taps| over the phases, >= 1), before float rounding. */
+void mst_truepeak_skip_f32 (MstTruePeak * tp, unsigned ch, const float *x,
+    size_t n);
+double mst_truepeak_point_bound (const MstTruePeak * tp);
 #endif /* MST_TRUEPEAK_H */

@@ -1301,23 +1301,26 @@ gst_loudnorm_process (GstLoudnorm * self, const guint8 * in, guint8 * out,
 
     if (self->env)
       self->env_pos += frames;
-    if (self->is_f64) {
+    if (env && !in) {
+      /* silence: the gain has nothing to scale */
+      memset (out, 0, n * (self->is_f64 ? sizeof (gdouble) : sizeof (gfloat)));
+      in = out;
+    }
+    if (env && self->is_f64) {
+      /* the gain and the limiter in one pass */
+      mst_limiter_process_env_scaled_f64 (self->lim, (const double *) in,
+          (double *) out, frames, env, self->gain_lin);
+    } else if (env) {
+      mst_limiter_process_env_scaled_f32 (self->lim, (const float *) in,
+          (float *) out, frames, env, self->gain_lin);
+    } else if (self->is_f64) {
       mst_gain_apply_f64 ((const double *) in, (double *) out, n,
           self->gain_lin);
-      if (env)
-        mst_limiter_process_env_f64 (self->lim, (double *) out,
-            (double *) out, frames, env, self->gain_lin);
-      else
-        mst_limiter_process_f64 (self->lim, (double *) out, (double *) out,
-            frames);
+      mst_limiter_process_f64 (self->lim, (double *) out, (double *) out,
+          frames);
     } else {
       mst_gain_apply_f32 ((const float *) in, (float *) out, n, self->gain_lin);
-      if (env)
-        mst_limiter_process_env_f32 (self->lim, (float *) out, (float *) out,
-            frames, env, self->gain_lin);
-      else
-        mst_limiter_process_f32 (self->lim, (float *) out, (float *) out,
-            frames);
+      mst_limiter_process_f32 (self->lim, (float *) out, (float *) out, frames);
     }
     mst_limiter_take_stats (self->lim, &st);
   }

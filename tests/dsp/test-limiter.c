@@ -1119,62 +1119,159 @@ env_run (unsigned rate, unsigned nch, const float *x, size_t total,
 GST_START_TEST (test_env_detect_scale)
 {
   static const unsigned rates[] = { 44100, 48000, 96000 };
-  /* S in dB over music peaking at -12 dBFS; scales tested below it */
+  /* music (peaking at -12 dBFS) and signals whose bound is nearly reached
+   * (tones near 0.45 fs, noise, a naive square: peaks over the ceiling at
+   * S); S in dB, scales tested below it */
+  static const int sigs[] = { -1, SIG_HF_TONES, SIG_NOISE, SIG_SQUARE };
   static const double tops[] = { 14.0, 20.0 };
   static const double below[] = { 0.0, 0.001, 1.5, 6.0, 30.0 };
-  unsigned r, t, b;
+  unsigned r, t, b, sg;
 
   for (r = 0; r < G_N_ELEMENTS (rates); r++)
-    for (t = 0; t < G_N_ELEMENTS (tops); t++) {
-      unsigned rate = rates[r], nch = 2;
-      size_t frames = rate * 3, total = frames + 400, i, differ = 0;
-      double *xd = g_new0 (double, total * nch);
-      float *x = g_new (float, total * nch);
-      float *ya = g_new (float, total * nch), *yb = g_new (float, total * nch);
-      float *full, *part;
-      double top = mst_db_to_lin (tops[t]), gmin = 1.0;
+    for (sg = 0; sg < G_N_ELEMENTS (sigs); sg++)
+      for (t = 0; t < G_N_ELEMENTS (tops); t++) {
+        unsigned rate = rates[r], nch = 2;
+        size_t frames = rate * 3, total = frames + 400, i, differ = 0;
+        double *xd = g_new0 (double, total * nch);
+        float *x = g_new (float, total * nch);
+        float *ya = g_new (float, total * nch);
+        float *yb = g_new (float, total * nch);
+        float *full, *part;
+        double top = mst_db_to_lin (tops[t]), gmin = 1.0;
 
-      mst_synth_music_f64 (xd, frames, nch, rate, -12.0, 31 + r);
-      mst_synth_to_f32 (x, xd, total * nch);
-      full = detect_env (rate, nch, x, total, 0.0);
-      part = detect_env (rate, nch, x, total, top);
-      for (i = 0; i < total; i++) {
-        if (part[i] == full[i])
-          continue;
-        differ++;
-        /* a value that is not the bound stays under ceiling / S */
-        fail_unless (part[i] * top < mst_db_to_lin (-1.0),
-            "frame %" G_GSIZE_FORMAT ": %g at scale %g", i, part[i], top);
-      }
-      /* many frames skip the fit, so the test compares two envelopes */
-      fail_unless (differ > total / 10, "%u Hz, S %+.0f dB: only %"
-          G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " frames differ", rate,
-          tops[t], differ, total);
-      for (b = 0; b < G_N_ELEMENTS (below); b++) {
-        double g = mst_db_to_lin (tops[t] - below[b]);
-        double ga = env_run (rate, nch, x, total, full, g, ya);
-        double gb = env_run (rate, nch, x, total, part, g, yb);
+        if (sigs[sg] < 0)
+          mst_synth_music_f64 (xd, frames, nch, rate, -12.0, 31 + r);
+        else
+          make_signal (sigs[sg], xd, frames, rate, -1.0 - tops[t] - 12.0 +
+              3.0, 31 + r);
+        /* a fade in over 36 dB: blocks at every level near the skip
+         * threshold, whole blocks skipped at the start, limiting at the
+         * end */
+        for (i = 0; i < frames * nch; i++)
+          xd[i] *= mst_db_to_lin (-36.0 + 36.0 * (double) (i / nch) / frames);
+        mst_synth_to_f32 (x, xd, total * nch);
+        full = detect_env (rate, nch, x, total, 0.0);
+        part = detect_env (rate, nch, x, total, top);
+        for (i = 0; i < total; i++) {
+          if (part[i] == full[i])
+            continue;
+          differ++;
+          /* a value that is not the bound stays under ceiling / S */
+          fail_unless (part[i] * top < mst_db_to_lin (-1.0),
+              "frame %" G_GSIZE_FORMAT ": %g at scale %g", i, part[i], top);
+        }
+        /* many frames skip the fit, so the test compares two envelopes */
+        fail_unless (differ > total / 10, "%u Hz, signal %d, S %+.0f dB: "
+            "only %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " frames differ",
+            rate, sigs[sg], tops[t], differ, total);
+        for (b = 0; b < G_N_ELEMENTS (below); b++) {
+          double g = mst_db_to_lin (tops[t] - below[b]);
+          double ga = env_run (rate, nch, x, total, full, g, ya);
+          double gb = env_run (rate, nch, x, total, part, g, yb);
 
-        fail_unless (memcmp (ya, yb, total * nch * sizeof (float)) == 0,
-            "%u Hz, S %+.0f dB, scale S - %g dB: the outputs differ",
-            rate, tops[t], below[b]);
-        fail_unless (ga == gb);
-        if (b == 0)
-          gmin = ga;
+          fail_unless (memcmp (ya, yb, total * nch * sizeof (float)) == 0,
+              "%u Hz, signal %d, S %+.0f dB, scale S - %g dB: the outputs "
+              "differ", rate, sigs[sg], tops[t], below[b]);
+          fail_unless (ga == gb);
+          if (b == 0)
+            gmin = ga;
+        }
+        /* at S the limiter acts, so the gains are not all trivially 1 */
+        fail_unless (gmin < mst_db_to_lin (-1.0), "%u Hz, signal %d, S "
+            "%+.0f dB: gain %g", rate, sigs[sg], tops[t], gmin);
+        GST_INFO ("%u Hz, signal %d, S %+.0f dB: %" G_GSIZE_FORMAT " of %"
+            G_GSIZE_FORMAT " envelope values are not the bound, outputs "
+            "equal, deepest gain %.2f dB", rate, sigs[sg], tops[t], differ,
+            total, db (gmin));
+        g_free (xd);
+        g_free (x);
+        g_free (ya);
+        g_free (yb);
+        g_free (full);
+        g_free (part);
       }
-      /* at S the limiter acts, so the gains are not all trivially 1 */
-      fail_unless (gmin < mst_db_to_lin (-1.0), "%u Hz, S %+.0f dB: gain "
-          "%g", rate, tops[t], gmin);
-      GST_INFO ("%u Hz, S %+.0f dB: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
-          " envelope values are not the bound, outputs equal, deepest gain "
-          "%.2f dB", rate, tops[t], differ, total, db (gmin));
-      g_free (xd);
-      g_free (x);
-      g_free (ya);
-      g_free (yb);
-      g_free (full);
-      g_free (part);
+}
+
+GST_END_TEST;
+
+/* process_env_scaled (x, s) is gain s then process_env (s x): bit for bit
+ * when s is a power of two, within float rounding otherwise; F32 and F64,
+ * limiting 12 dB deep, in blocks of odd sizes. */
+GST_START_TEST (test_env_scaled)
+{
+  static const double scales[] = { 4.0, 2.0, 2.985383, 1.41 };
+  static const size_t sizes[] = { 4096, 1, 333, 1024, 7, 480 };
+  unsigned rate = 48000, nch = 2, f64, k;
+  size_t frames = rate * 2, total = frames + 400, i, pos, b;
+  double *xd = g_new0 (double, total * nch);
+  float *xf = g_new (float, total * nch);
+  float *env = g_new (float, total);
+  MstLimiter *ld = mst_limiter_new (rate, nch, 5.0);
+
+  /* peaks at -1 + 12 dB over the ceiling at the largest scale */
+  mst_synth_music_f64 (xd, frames, nch, rate, 1.5, 5);
+  mst_synth_to_f32 (xf, xd, total * nch);
+  mst_limiter_detect_f32 (ld, xf, total, env);
+  for (f64 = 0; f64 < 2; f64++)
+    for (k = 0; k < G_N_ELEMENTS (scales); k++) {
+      double sc = scales[k], rel = 0.0;
+      MstLimiter *la = mst_limiter_new (rate, nch, 5.0);
+      MstLimiter *lb = mst_limiter_new (rate, nch, 5.0);
+      MstLimiterStats sa, sb;
+      double *da = g_new (double, total * nch), *db_ = g_new (double,
+          total * nch);
+      float *fa = g_new (float, total * nch), *fb = g_new (float, total * nch);
+
+      mst_limiter_set_ceiling (la, -1.0);
+      mst_limiter_set_ceiling (lb, -1.0);
+      for (i = 0; i < total * nch; i++) {
+        /* the F64 input is the F32 one (the envelope's stream) */
+        da[i] = xf[i];
+        db_[i] = sc * da[i];
+        fb[i] = (float) (sc * xf[i]);
+      }
+      for (pos = 0, b = 0; pos < total; pos += MIN (sizes[b], total - pos),
+          b = (b + 1) % G_N_ELEMENTS (sizes)) {
+        size_t n = MIN (sizes[b], total - pos);
+        if (f64) {
+          mst_limiter_process_env_scaled_f64 (la, da + pos * nch,
+              da + pos * nch, n, env + pos, sc);
+          mst_limiter_process_env_f64 (lb, db_ + pos * nch, db_ + pos * nch,
+              n, env + pos, sc);
+        } else {
+          mst_limiter_process_env_scaled_f32 (la, xf + pos * nch,
+              fa + pos * nch, n, env + pos, sc);
+          mst_limiter_process_env_f32 (lb, fb + pos * nch, fb + pos * nch,
+              n, env + pos, sc);
+        }
+      }
+      mst_limiter_take_stats (la, &sa);
+      mst_limiter_take_stats (lb, &sb);
+      fail_unless (sa.gain_min == sb.gain_min && sb.gain_min < 1.0);
+      for (i = 0; i < total * nch; i++) {
+        double a = f64 ? da[i] : fa[i], v = f64 ? db_[i] : fb[i];
+        if (a != v)
+          rel = MAX (rel, fabs (a - v) / fabs (v));
+      }
+      if (sc == 4.0 || sc == 2.0)
+        fail_unless (rel == 0.0, "%s, scale %g: relative difference %g",
+            f64 ? "F64" : "F32", sc, rel);
+      else
+        fail_unless (rel <= (f64 ? 1e-15 : 3e-7), "%s, scale %g: relative "
+            "difference %g", f64 ? "F64" : "F32", sc, rel);
+      GST_INFO ("%s, scale %g: largest relative difference %g, deepest gain "
+          "%.2f dB", f64 ? "F64" : "F32", sc, rel, db (sb.gain_min));
+      mst_limiter_free (la);
+      mst_limiter_free (lb);
+      g_free (da);
+      g_free (db_);
+      g_free (fa);
+      g_free (fb);
     }
+  mst_limiter_free (ld);
+  g_free (xd);
+  g_free (xf);
+  g_free (env);
 }
 
 GST_END_TEST;
@@ -1494,6 +1591,7 @@ limiter_suite (void)
   tcase_add_test (tc, test_env_exact_pow2);
   tcase_add_test (tc, test_env_alternate);
   tcase_add_test (tc, test_env_detect_scale);
+  tcase_add_test (tc, test_env_scaled);
   tcase_add_test (tc, test_segmentation_exact);
   return s;
 }
