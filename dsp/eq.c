@@ -1272,40 +1272,58 @@ mst_eq_is_passthrough (const MstEq * eq)
 
 /* ---- inner loops ------------------------------------------------------ */
 
-/* n sections in series over `frames` vectors in place. */
+/* One section over `frames` vectors in place, its state in registers. */
+static void
+run_one (const Coef2 * c, State2 * s, v2d * w, size_t frames)
+{
+  const v2d b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
+  v2d x1 = s->x1, x2 = s->x2, y1 = s->y1, y2 = s->y2;
+  size_t i;
+
+  for (i = 0; i < frames; i++) {
+    v2d x = w[i];
+    v2d y = b0 * x + b1 * x1 + b2 * x2 - a2 * y2 - a1 * y1;
+    x2 = x1, x1 = x, y2 = y1, y1 = y;
+    w[i] = y;
+  }
+  s->x1 = x1, s->x2 = x2, s->y1 = y1, s->y2 = y2;
+}
+
+/* Two sections in series, both in registers: their recursions overlap. */
+static void
+run_two (const Coef2 * c, State2 * s, v2d * w, size_t frames)
+{
+  const v2d b0 = c[0].b0, b1 = c[0].b1, b2 = c[0].b2, a1 = c[0].a1;
+  const v2d a2 = c[0].a2, d0 = c[1].b0, d1 = c[1].b1, d2 = c[1].b2;
+  const v2d e1 = c[1].a1, e2 = c[1].a2;
+  v2d x1 = s[0].x1, x2 = s[0].x2, y1 = s[0].y1, y2 = s[0].y2;
+  v2d u1 = s[1].x1, u2 = s[1].x2, z1 = s[1].y1, z2 = s[1].y2;
+  size_t i;
+
+  for (i = 0; i < frames; i++) {
+    v2d x = w[i];
+    v2d y = b0 * x + b1 * x1 + b2 * x2 - a2 * y2 - a1 * y1;
+    v2d z = d0 * y + d1 * u1 + d2 * u2 - e2 * z2 - e1 * z1;
+    x2 = x1, x1 = x, y2 = y1, y1 = y;
+    u2 = u1, u1 = y, z2 = z1, z1 = z;
+    w[i] = z;
+  }
+  s[0].x1 = x1, s[0].x2 = x2, s[0].y1 = y1, s[0].y2 = y2;
+  s[1].x1 = u1, s[1].x2 = u2, s[1].y1 = z1, s[1].y2 = z2;
+}
+
+/* n sections in series over `frames` vectors in place: section by section
+ * (pairs at once), which is the per-frame cascade's arithmetic exactly,
+ * with the states in registers. */
 static void
 run_cascade (const Coef2 * c, State2 * s, unsigned n, v2d * w, size_t frames)
 {
-  size_t i;
-  unsigned k;
+  unsigned k = 0;
 
-  if (n == 1) {
-    const v2d b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
-    v2d x1 = s->x1, x2 = s->x2, y1 = s->y1, y2 = s->y2;
-    for (i = 0; i < frames; i++) {
-      v2d x = w[i];
-      v2d y = b0 * x + b1 * x1 + b2 * x2 - a2 * y2 - a1 * y1;
-      x2 = x1, x1 = x, y2 = y1, y1 = y;
-      w[i] = y;
-    }
-    s->x1 = x1, s->x2 = x2, s->y1 = y1, s->y2 = y2;
-    return;
-  }
-  for (i = 0; i < frames; i++) {
-    v2d v = w[i];
-    for (k = 0; k < n; k++) {
-      State2 *st = &s[k];
-      const Coef2 *ck = &c[k];
-      v2d y = ck->b0 * v + ck->b1 * st->x1 + ck->b2 * st->x2 -
-          ck->a2 * st->y2 - ck->a1 * st->y1;
-      st->x2 = st->x1;
-      st->x1 = v;
-      st->y2 = st->y1;
-      st->y1 = y;
-      v = y;
-    }
-    w[i] = v;
-  }
+  for (; k + 1 < n; k += 2)
+    run_two (c + k, s + k, w, frames);
+  if (k < n)
+    run_one (c + k, s + k, w, frames);
 }
 
 static v2d
