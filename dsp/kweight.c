@@ -4,6 +4,16 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* A second build of the energy loops with fused multiply-adds, chosen at
+ * run time (GCC and clang on x86-64). */
+#if defined(__SSE2__) && defined(__x86_64__) \
+    && (defined(__GNUC__) || defined(__clang__))
+#define KW_HAVE_FMA 1
+#define KW_FMA __attribute__ ((target ("fma")))
+#include <immintrin.h>
+#else
+#define KW_HAVE_FMA 0
+#endif
 
 double
 mst_kweight_rlb_gain (void)
@@ -54,6 +64,11 @@ mst_kweight_design (MstKWeight * k, double rate)
   k->fa2 = k->shelf.a2;
   k->ha1 = k->highpass.a1;
   k->ha2 = k->highpass.a2;
+#if KW_HAVE_FMA
+  k->fma = __builtin_cpu_supports ("fma");
+#else
+  k->fma = 0;
+#endif
   return MST_OK;
 }
 
@@ -114,6 +129,51 @@ mst_kweight_response_db (const MstKWeight * k, double rate, double freq)
  * about half the instructions. */
 #define KW_V(v) _mm_set1_pd (v)
 
+/* The state of both channels as lanes (0 left, 1 right). */
+typedef struct
+{
+  __m128d x1, x2, y1, y2, z1, z2;
+} KwPair;
+
+static inline void
+kw_pair_load (KwPair * p, const MstBiquadState * s)
+{
+  const MstBiquadState *r = s + MST_KWEIGHT_STATES;     /* right channel */
+
+  p->x1 = _mm_set_pd (r[0].x1, s[0].x1);
+  p->x2 = _mm_set_pd (r[0].x2, s[0].x2);
+  p->y1 = _mm_set_pd (r[0].y1, s[0].y1);
+  p->y2 = _mm_set_pd (r[0].y2, s[0].y2);
+  p->z1 = _mm_set_pd (r[1].y1, s[1].y1);
+  p->z2 = _mm_set_pd (r[1].y2, s[1].y2);
+}
+
+/* Back into s (denormals flushed), the lanes of acc added to sum. */
+static inline void
+kw_pair_store (const KwPair * p, __m128d acc, MstBiquadState * s, double *sum)
+{
+  double v[7][2];
+  unsigned c;
+
+  _mm_storeu_pd (v[0], p->x1);
+  _mm_storeu_pd (v[1], p->x2);
+  _mm_storeu_pd (v[2], p->y1);
+  _mm_storeu_pd (v[3], p->y2);
+  _mm_storeu_pd (v[4], p->z1);
+  _mm_storeu_pd (v[5], p->z2);
+  _mm_storeu_pd (v[6], acc);
+  for (c = 0; c < 2; c++) {
+    MstBiquadState *st = s + c * MST_KWEIGHT_STATES;
+    st[0].x1 = mst_flush_denormal (v[0][c]);
+    st[0].x2 = mst_flush_denormal (v[1][c]);
+    st[0].y1 = st[1].x1 = mst_flush_denormal (v[2][c]);
+    st[0].y2 = st[1].x2 = mst_flush_denormal (v[3][c]);
+    st[1].y1 = mst_flush_denormal (v[4][c]);
+    st[1].y2 = mst_flush_denormal (v[5][c]);
+    sum[c] += v[6][c];
+  }
+}
+
 static void
 energy_stereo_sse2 (const MstKWeight * k, MstBiquadState * s, const float *xf,
     const double *xd, size_t frames, double *sum)
@@ -121,16 +181,12 @@ energy_stereo_sse2 (const MstKWeight * k, MstBiquadState * s, const float *xf,
   const __m128d b0 = KW_V (k->fb0), b1 = KW_V (k->fb1), b2 = KW_V (k->fb2);
   const __m128d a1 = KW_V (k->fa1), a2 = KW_V (k->fa2);
   const __m128d h1 = KW_V (k->ha1), h2 = KW_V (k->ha2);
-  const MstBiquadState *r = s + MST_KWEIGHT_STATES;     /* right channel */
-  __m128d x1 = _mm_set_pd (r[0].x1, s[0].x1);
-  __m128d x2 = _mm_set_pd (r[0].x2, s[0].x2);
-  __m128d y1 = _mm_set_pd (r[0].y1, s[0].y1);
-  __m128d y2 = _mm_set_pd (r[0].y2, s[0].y2);
-  __m128d z1 = _mm_set_pd (r[1].y1, s[1].y1);
-  __m128d z2 = _mm_set_pd (r[1].y2, s[1].y2);
-  __m128d acc = _mm_setzero_pd ();
-  double v[2];
+  KwPair p;
+  __m128d x1, x2, y1, y2, z1, z2, acc = _mm_setzero_pd ();
   size_t i;
+
+  kw_pair_load (&p, s);
+  x1 = p.x1, x2 = p.x2, y1 = p.y1, y2 = p.y2, z1 = p.z1, z2 = p.z2;
 
   for (i = 0; i < frames; i++) {
     __m128d x, y, z;
@@ -155,21 +211,8 @@ energy_stereo_sse2 (const MstKWeight * k, MstBiquadState * s, const float *xf,
     acc = _mm_add_pd (acc, _mm_mul_pd (z, z));
   }
 
-#define KW_OUT(r, lane) (_mm_storeu_pd (v, (r)), v[lane])
-  {
-    unsigned c;
-    for (c = 0; c < 2; c++) {
-      MstBiquadState *st = s + c * MST_KWEIGHT_STATES;
-      st[0].x1 = mst_flush_denormal (KW_OUT (x1, c));
-      st[0].x2 = mst_flush_denormal (KW_OUT (x2, c));
-      st[0].y1 = st[1].x1 = mst_flush_denormal (KW_OUT (y1, c));
-      st[0].y2 = st[1].x2 = mst_flush_denormal (KW_OUT (y2, c));
-      st[1].y1 = mst_flush_denormal (KW_OUT (z1, c));
-      st[1].y2 = mst_flush_denormal (KW_OUT (z2, c));
-      sum[c] += KW_OUT (acc, c);
-    }
-  }
-#undef KW_OUT
+  p.x1 = x1, p.x2 = x2, p.y1 = y1, p.y2 = y2, p.z1 = z1, p.z2 = z2;
+  kw_pair_store (&p, acc, s, sum);
 }
 
 #undef KW_V
@@ -180,9 +223,10 @@ energy_stereo_sse2 (const MstKWeight * k, MstBiquadState * s, const float *xf,
 #define KW_STEREO_F64(k, s, x, n, sum) energy_stereo_f64 (k, s, x, n, sum)
 #endif
 
-#define DEFINE_ENERGY(fmt, T, FMT)                                                 \
-static void                                                                   \
-energy_one_##fmt (const MstKWeight *k, MstBiquadState *s, const T *x,        \
+/* The one- and two-channel loops (any stride) of a step and a target. */
+#define DEFINE_ENERGY_LOOPS(sfx, T, ATTR, STEP)                               \
+static ATTR void                                                              \
+energy_one_##sfx (const MstKWeight *k, MstBiquadState *s, const T *x,        \
     size_t frames, unsigned stride, double *sum)                              \
 {                                                                             \
   KW_COEFS (k);                                                               \
@@ -190,12 +234,12 @@ energy_one_##fmt (const MstKWeight *k, MstBiquadState *s, const T *x,        \
   size_t i;                                                                   \
                                                                               \
   for (i = 0; i < frames; i++)                                                \
-    KW_STEP (p, x[i * stride]);                                               \
+    STEP (p, x[i * stride]);                                                  \
   KW_STORE (p, s, *sum);                                                      \
 }                                                                             \
                                                                               \
-static void                                                                   \
-energy_two_##fmt (const MstKWeight *k, MstBiquadState *s, const T *x,        \
+static ATTR void                                                              \
+energy_two_##sfx (const MstKWeight *k, MstBiquadState *s, const T *x,        \
     size_t frames, unsigned stride, double *sum)                              \
 {                                                                             \
   KW_COEFS (k);                                                               \
@@ -204,13 +248,115 @@ energy_two_##fmt (const MstKWeight *k, MstBiquadState *s, const T *x,        \
   size_t i;                                                                   \
                                                                               \
   for (i = 0; i < frames; i++) {                                              \
-    KW_STEP (p, x[i * stride]);                                               \
-    KW_STEP (q, x[i * stride + 1]);                                           \
+    STEP (p, x[i * stride]);                                                  \
+    STEP (q, x[i * stride + 1]);                                              \
   }                                                                           \
   KW_STORE (p, s, sum[0]);                                                    \
   KW_STORE (q, s + MST_KWEIGHT_STATES, sum[1]);                               \
-}                                                                             \
+}
+
+DEFINE_ENERGY_LOOPS (f32, float,, KW_STEP)
+DEFINE_ENERGY_LOOPS (f64, double,, KW_STEP)
+#if KW_HAVE_FMA
+/* The fused multiply-add build: y and z each end in one fused operation,
+ * so each recursion's loop-carried path is a single fused multiply-add.
+ * The scalar loops (fma () compiles to the instruction under the target
+ * attribute) and the stereo vector loop do the same operations in the
+ * same order, so every layout gives the same bits. */
+#define KW_STEP_FMA(p, xin)                                                   \
+  do {                                                                        \
+    double x_ = (xin);                                                        \
+    double t_ = fma (-a2, p##y2, fma (b2, p##x2, fma (b1, p##x1, b0 * x_)));  \
+    double y_ = fma (-a1, p##y1, t_);                                         \
+    double z_ = fma (-h1, p##z1, fma (-h2, p##z2,                             \
+            (y_ - p##y1) - (p##y1 - p##y2)));                                 \
+    p##x2 = p##x1;                                                            \
+    p##x1 = x_;                                                               \
+    p##y2 = p##y1;                                                            \
+    p##y1 = y_;                                                               \
+    p##z2 = p##z1;                                                            \
+    p##z1 = z_;                                                               \
+    p##acc += z_ * z_;                                                        \
+  } while (0)
+/* Interleaved stereo, both channels in one register, KW_STEP_FMA lane by
+ * lane. */
+     static KW_FMA void
+         energy_stereo_fma (const MstKWeight * k, MstBiquadState * s,
+    const float *xf, const double *xd, size_t frames, double *sum)
+{
+  const __m128d b0 = _mm_set1_pd (k->fb0), b1 = _mm_set1_pd (k->fb1);
+  const __m128d b2 = _mm_set1_pd (k->fb2), na1 = _mm_set1_pd (-k->fa1);
+  const __m128d na2 = _mm_set1_pd (-k->fa2), nh1 = _mm_set1_pd (-k->ha1);
+  const __m128d nh2 = _mm_set1_pd (-k->ha2);
+  KwPair p;
+  __m128d x1, x2, y1, y2, z1, z2, acc = _mm_setzero_pd ();
+  size_t i;
+
+  kw_pair_load (&p, s);
+  x1 = p.x1, x2 = p.x2, y1 = p.y1, y2 = p.y2, z1 = p.z1, z2 = p.z2;
+
+  for (i = 0; i < frames; i++) {
+    __m128d x, t, y, z;
+
+    if (xf)
+      x = _mm_cvtps_pd (_mm_castpd_ps (_mm_load_sd ((const double *)
+                  (const void *) (xf + 2 * i))));
+    else
+      x = _mm_loadu_pd (xd + 2 * i);
+    t = _mm_fmadd_pd (na2, y2, _mm_fmadd_pd (b2, x2, _mm_fmadd_pd (b1, x1,
+                _mm_mul_pd (b0, x))));
+    y = _mm_fmadd_pd (na1, y1, t);
+    z = _mm_fmadd_pd (nh1, z1, _mm_fmadd_pd (nh2, z2,
+            _mm_sub_pd (_mm_sub_pd (y, y1), _mm_sub_pd (y1, y2))));
+    x2 = x1;
+    x1 = x;
+    y2 = y1;
+    y1 = y;
+    z2 = z1;
+    z1 = z;
+    acc = _mm_add_pd (acc, _mm_mul_pd (z, z));
+  }
+
+  p.x1 = x1, p.x2 = x2, p.y1 = y1, p.y2 = y2, p.z1 = z1, p.z2 = z2;
+  kw_pair_store (&p, acc, s, sum);
+}
+
+DEFINE_ENERGY_LOOPS (fma_f32, float, KW_FMA, KW_STEP_FMA)
+DEFINE_ENERGY_LOOPS (fma_f64, double, KW_FMA, KW_STEP_FMA)
+/* The fused build for any layout; 0 when the CPU has no fused
+ * multiply-add (the caller runs the plain loops). */
+#define DEFINE_ENERGY_FMA_ANY(fmt, T, STEREO)                                 \
+static int                                                                    \
+energy_fma_##fmt (const MstKWeight *k, MstBiquadState *st, const T *x,       \
+    size_t frames, unsigned channels, double *sumsq)                          \
+{                                                                             \
+  unsigned ch = 0;                                                            \
                                                                               \
+  if (!k->fma)                                                                \
+    return 0;                                                                 \
+  if (channels == 2) {                                                        \
+    STEREO;                                                                   \
+    return 1;                                                                 \
+  }                                                                           \
+  for (; ch + 1 < channels; ch += 2)                                          \
+    energy_two_fma_##fmt (k, st + ch * MST_KWEIGHT_STATES, x + ch, frames,    \
+        channels, sumsq + ch);                                                \
+  if (ch < channels)                                                          \
+    energy_one_fma_##fmt (k, st + ch * MST_KWEIGHT_STATES, x + ch, frames,    \
+        channels, sumsq + ch);                                                \
+  return 1;                                                                   \
+}
+DEFINE_ENERGY_FMA_ANY (f32, float,
+    energy_stereo_fma (k, st, x, NULL, frames, sumsq))
+DEFINE_ENERGY_FMA_ANY (f64, double,
+    energy_stereo_fma (k, st, NULL, x, frames, sumsq))
+#define KW_FMA_RUN(fmt, k, st, x, n, ch, sum) \
+  if (energy_fma_##fmt (k, st, x, n, ch, sum)) \
+    return
+#else
+#define KW_FMA_RUN(fmt, k, st, x, n, ch, sum) do { } while (0)
+#endif
+#define DEFINE_ENERGY(fmt, T, FMT)                                                 \
 /* Interleaved stereo: the stride is a constant (the SSE2 build uses        \
  * energy_stereo_sse2 instead). */                                            \
 static inline void                                                            \
@@ -236,6 +382,7 @@ mst_kweight_energy_##fmt (const MstKWeight *k, MstBiquadState *st,           \
 {                                                                             \
   unsigned ch = 0;                                                            \
                                                                               \
+  KW_FMA_RUN (fmt, k, st, x, frames, channels, sumsq);                        \
   if (channels == 2) {                                                        \
     KW_STEREO_##FMT (k, st, x, frames, sumsq);                                \
     return;                                                                   \
@@ -247,6 +394,5 @@ mst_kweight_energy_##fmt (const MstKWeight *k, MstBiquadState *st,           \
     energy_one_##fmt (k, st + ch * MST_KWEIGHT_STATES, x + ch, frames,        \
         channels, sumsq + ch);                                                \
 }
-
 DEFINE_ENERGY (f32, float, F32)
 DEFINE_ENERGY (f64, double, F64)

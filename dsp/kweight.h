@@ -49,6 +49,9 @@ typedef struct
    * high-pass numerator becomes (1, -2, 1). */
   double fb0, fb1, fb2, fa1, fa2;       /* scaled shelf */
   double ha1, ha2;              /* high-pass denominator */
+  /* the energy functions use fused multiply-adds (the CPU has them; set
+   * by mst_kweight_design) */
+  int fma;
 } MstKWeight;
 
 /* Design for rate Hz (MST_RATE_MIN..MST_RATE_MAX).  MST_ERR_INVAL
@@ -65,8 +68,11 @@ double mst_kweight_response_db (const MstKWeight * k, double rate, double freq);
 #define MST_KWEIGHT_STATES 2
 
 /* Filter `frames` interleaved frames of `channels` channels and add each
- * channel's sum of squared K-weighted samples to sumsq[ch].  Denormal
- * state is flushed on return.  Non-finite input propagates into the sums
+ * channel's sum of squared K-weighted samples to sumsq[ch].  On a CPU
+ * with fused multiply-add the recursions use it (one rounding less per
+ * term, a shorter dependency chain): the sums then differ from those of
+ * another CPU in the last bits, never between channel layouts or calls.
+ * Denormal state is flushed on return.  Non-finite input propagates into the sums
  * and the state: the caller checks the sums and restores the state. */
 void mst_kweight_energy_f32 (const MstKWeight * k, MstBiquadState * st,
     const float *x, size_t frames, unsigned channels, double *sumsq);

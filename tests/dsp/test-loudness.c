@@ -160,6 +160,45 @@ GST_START_TEST (test_kweight_stereo_exact)
 
 GST_END_TEST;
 
+/* The fused multiply-add build (on a CPU that has it) and the plain one
+ * agree far inside any loudness tolerance: 1e-12 relative on the sums of
+ * squares of a minute of noise and low tones. */
+GST_START_TEST (test_kweight_fma_agrees)
+{
+  const size_t frames = 48000 * 60;
+  MstKWeight k;
+  float *x = malloc (frames * 2 * sizeof (float));
+  GRand *rand = g_rand_new_with_seed (3341);
+  double sums[2][2] = { {0.0, 0.0}, {0.0, 0.0} }, rel = 0.0;
+  int have, v;
+  size_t i;
+  unsigned c;
+
+  fail_unless_equals_int (mst_kweight_design (&k, 48000), MST_OK);
+  have = k.fma;
+  for (i = 0; i < frames * 2; i++)
+    x[i] = (float) (g_rand_double_range (rand, -0.3, 0.3)
+        + 0.5 * sin (2.0 * M_PI * 41.0 * (double) (i / 2) / 48000.0));
+  for (v = 0; v < 2; v++) {
+    MstBiquadState st[2 * MST_KWEIGHT_STATES];
+
+    memset (st, 0, sizeof (st));
+    k.fma = v ? have : 0;
+    for (i = 0; i < frames; i += 4800)
+      mst_kweight_energy_f32 (&k, st, x + 2 * i, MIN (4800, frames - i), 2,
+          sums[v]);
+  }
+  for (c = 0; c < 2; c++)
+    rel = MAX (rel, fabs (sums[1][c] - sums[0][c]) / sums[0][c]);
+  GST_INFO ("fused multiply-add %s: relative difference %g",
+      have ? "in use" : "not available", rel);
+  fail_unless (rel <= 1e-12, "relative difference %g", rel);
+  g_rand_free (rand);
+  free (x);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_kweight_response)
 {
   static const double freqs[] = {
@@ -652,6 +691,7 @@ loudness_suite (void)
   tcase_add_test (tc, test_kweight_bs1770_coefficients);
   tcase_add_test (tc, test_kweight_response);
   tcase_add_test (tc, test_kweight_stereo_exact);
+  tcase_add_test (tc, test_kweight_fma_agrees);
   tcase_add_test (tc, test_biquad);
   tcase_add_test (tc, test_silence_and_reset);
   tcase_add_test (tc, test_channel_weights);
