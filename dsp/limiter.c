@@ -2311,6 +2311,101 @@ mst_limiter_process_env_scaled_f64 (MstLimiter * lim, const double *in,
   mst_fp_mode_restore (fp_mode);
 }
 
+void
+mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
+    double scale, double *gain)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+
+  lim->mode = LIM_MODE_ENV;
+  while (n > 0) {
+    size_t len = n < LIM_BLOCK ? n : LIM_BLOCK;
+    int unity;
+
+    scale_env (lim, env, scale, len);
+    unity = gains (lim, len, 1, 1, -1.0f);
+    scale_gains (lim, len, unity, scale);
+    memcpy (gain, lim->gain[0], len * sizeof (double));
+    env += len;
+    gain += len;
+    n -= len;
+  }
+  mst_fp_mode_restore (fp_mode);
+}
+
+/* output_f32 / output_f64 with every gain applied (scaled gains: no frame
+ * is copied through), from in instead of the delay line; the input
+ * cleaned as input () cleans it for the delay line (non-finite samples
+ * 0, F64 beyond the float range clamped), into out first when it needs
+ * it. */
+void
+mst_limiter_apply_gains_f32 (const float *in, float *out, size_t frames,
+    unsigned channels, const double *gain)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+  size_t i, total = frames * channels;
+  int32_t bad = 0;
+  unsigned c;
+
+  if (!in) {
+    memset (out, 0, total * sizeof (float));
+    mst_fp_mode_restore (fp_mode);
+    return;
+  }
+  mst_orc_count_nonfinite_f32 (&bad, in, (int) total);
+  if (bad) {
+    for (i = 0; i < total; i++)
+      out[i] = isfinite (in[i]) ? in[i] : 0.0f;
+    in = out;
+  }
+  if (channels == 1) {
+    mst_orc_lim_gaind_f32 (out, in, gain, (int) frames);
+  } else if (channels == 2) {
+    mst_orc_lim_gaind2_f32 (out, in, gain, (int) frames);
+  } else {
+    for (i = 0; i < frames; i++) {
+      float g = (float) gain[i];
+      for (c = 0; c < channels; c++)
+        out[i * channels + c] = in[i * channels + c] * g;
+    }
+  }
+  mst_fp_mode_restore (fp_mode);
+}
+
+void
+mst_limiter_apply_gains_f64 (const double *in, double *out, size_t frames,
+    unsigned channels, const double *gain)
+{
+  MstFpMode fp_mode = mst_fp_mode_save ();
+  size_t i, total = frames * channels;
+  unsigned c;
+
+  if (!in) {
+    memset (out, 0, total * sizeof (double));
+    mst_fp_mode_restore (fp_mode);
+    return;
+  }
+  i = 0;
+  while (i < total && fabs (in[i]) <= FLT_MAX)
+    i++;
+  if (i < total) {
+    for (i = 0; i < total; i++) {
+      double x = in[i];
+      out[i] = fabs (x) <= FLT_MAX ? x : !isfinite (x) ? 0.0 :
+          x > 0.0 ? FLT_MAX : -FLT_MAX;
+    }
+    in = out;
+  }
+  if (channels == 1) {
+    mst_orc_lim_gain_f64 (out, in, gain, (int) frames);
+  } else {
+    for (i = 0; i < frames; i++)
+      for (c = 0; c < channels; c++)
+        out[i * channels + c] = gain[i] * in[i * channels + c];
+  }
+  mst_fp_mode_restore (fp_mode);
+}
+
 /* Detector only: planar, cleaned input into lim->det[c][0..n) (after the
  * LIM_PRIME frames of history), the linked envelope out. */
 static void

@@ -169,6 +169,26 @@ void mst_limiter_process_env_scaled_f64 (MstLimiter * lim,
     const double *in, double *out, size_t frames, const float *env,
     double scale);
 
+/* Envelope mode without the delay line, for a stream held whole:
+ * mst_limiter_env_gains fills gain[0..n) with the gains of the next n
+ * steps, from env[0..n) * scale, each times scale (the factor the output
+ * of that step gets in mst_limiter_process_env_scaled_*).  The gain of
+ * step s belongs to input frame s - latency, so with env read `latency`
+ * frames ahead of the input (the first `latency` gains, those of the
+ * frames before the stream, dropped), mst_limiter_apply_gains_* on the
+ * input frames gives process_env_scaled's output, bit for bit, without
+ * its delay.  Statistics as process_env.  Use from a reset, not
+ * alternating with the process calls.  apply_gains: out[i] = in[i] times
+ * gain[i] for every channel of frame i (in NULL: silence), non-finite
+ * samples counting as 0 and F64 beyond the float range clamped, as the
+ * delay line takes them; out may be in. */
+void mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
+    double scale, double *gain);
+void mst_limiter_apply_gains_f32 (const float *in, float *out,
+    size_t frames, unsigned channels, const double *gain);
+void mst_limiter_apply_gains_f64 (const double *in, double *out,
+    size_t frames, unsigned channels, const double *gain);
+
 /* Copy the statistics out and start new ones. */
 void mst_limiter_take_stats (MstLimiter * lim, MstLimiterStats * stats);
 

@@ -118,6 +118,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 /* file mode: the envelope serves gains this much (dB) over the pass that
  * makes it, within max-gain */
 #define FILE_ENV_HEADROOM 6.0
+/* file mode: frames per run of the gain computer */
+#define FILE_GAIN_BLOCK 1024
 
 #define MIN_INTERVAL (10 * GST_MSECOND)
 
@@ -1294,26 +1296,9 @@ gst_loudnorm_process (GstLoudnorm * self, const guint8 * in, guint8 * out,
     self->gain_db = mst_normalizer_gain (self->norm);
     mst_normalizer_take_stats (self->norm, &st);
   } else {
-    /* file mode: the envelope of the held stream stands for the
-     * detector (it scales with the gain) */
-    const gfloat *env = self->env && self->env_pos + frames <= self->env_len ?
-        self->env + self->env_pos : NULL;
-
-    if (self->env)
-      self->env_pos += frames;
-    if (env && !in) {
-      /* silence: the gain has nothing to scale */
-      memset (out, 0, n * (self->is_f64 ? sizeof (gdouble) : sizeof (gfloat)));
-      in = out;
-    }
-    if (env && self->is_f64) {
-      /* the gain and the limiter in one pass */
-      mst_limiter_process_env_scaled_f64 (self->lim, (const double *) in,
-          (double *) out, frames, env, self->gain_lin);
-    } else if (env) {
-      mst_limiter_process_env_scaled_f32 (self->lim, (const float *) in,
-          (float *) out, frames, env, self->gain_lin);
-    } else if (self->is_f64) {
+    /* static mode, and file mode without an envelope (gst_loudnorm_file_run
+     * runs the passes with it) */
+    if (self->is_f64) {
       mst_gain_apply_f64 ((const double *) in, (double *) out, n,
           self->gain_lin);
       mst_limiter_process_f64 (self->lim, (double *) out, (double *) out,
@@ -1507,6 +1492,42 @@ gst_loudnorm_file_flush (GstLoudnorm * self, GstBuffer ** out,
   return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
 }
 
+/* Streaming thread, file mode with the envelope: `frames` input frames
+ * at data (NULL: silence), at frame env_pos of the held stream, into out
+ * (which may be data) through the gain and the limiter without its delay:
+ * the held stream is all there, so the gain computer reads the envelope
+ * `latency` frames ahead instead, and out is the output for these very
+ * frames (mst_limiter_env_gains). */
+static void
+gst_loudnorm_file_run (GstLoudnorm * self, const guint8 * data, guint8 * out,
+    guint64 frames)
+{
+  gdouble g[FILE_GAIN_BLOCK];
+  MstLimiterStats st;
+
+  while (frames > 0) {
+    guint64 n = MIN (frames, FILE_GAIN_BLOCK);
+
+    mst_limiter_env_gains (self->lim, self->env + self->latency +
+        self->env_pos, n, self->gain_lin, g);
+    if (self->is_f64)
+      mst_limiter_apply_gains_f64 ((const double *) data, (double *) out, n,
+          self->channels, g);
+    else
+      mst_limiter_apply_gains_f32 ((const float *) data, (float *) out, n,
+          self->channels, g);
+    self->env_pos += n;
+    if (data)
+      data += n * self->bpf;
+    out += n * self->bpf;
+    frames -= n;
+  }
+  mst_limiter_take_stats (self->lim, &st);
+  self->min_lim_gain = MIN (self->min_lim_gain, st.gain_min);
+  self->gr_min = MIN (self->gr_min, st.gain_min);
+  self->gr_last = st.gain;
+}
+
 /* Streaming thread, file mode: run the held stream through gain `db` and
  * the limiter from a clean state.  push: send it downstream (releasing the
  * held buffers as it goes), else only meter it (out_meter).  With
@@ -1538,12 +1559,22 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
   gst_loudnorm_gr_reset (self, push);
   self->gain_db = db;
   self->gain_lin = mst_db_to_lin (db);
+  if (self->env) {
+    /* the gains of the `latency` frames before the stream */
+    gdouble g[FILE_GAIN_BLOCK];
+    guint64 k;
+
+    for (k = 0; k < self->latency; k += FILE_GAIN_BLOCK)
+      mst_limiter_env_gains (self->lim, self->env + k,
+          MIN (FILE_GAIN_BLOCK, self->latency - k), self->gain_lin, g);
+  }
 
   while (ret == GST_FLOW_OK) {
     GstBuffer *in;
     GstMapInfo im;
     guint64 frames;
     guint8 *dst;
+    gboolean mapped;
 
     if (push)
       in = g_queue_pop_head (&self->held);
@@ -1579,16 +1610,24 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
       gst_buffer_map (out, &om, GST_MAP_WRITE);
     }
     dst = om.data + fill * self->bpf;
-    if (GST_BUFFER_FLAG_IS_SET (in, GST_BUFFER_FLAG_GAP)
-        || !gst_buffer_map (in, &im, GST_MAP_READ)) {
-      gst_loudnorm_process (self, NULL, dst, frames);
+    /* GAP (or unreadable): silence */
+    mapped = !GST_BUFFER_FLAG_IS_SET (in, GST_BUFFER_FLAG_GAP)
+        && gst_buffer_map (in, &im, GST_MAP_READ);
+    if (self->env) {
+      /* no delay: these frames' output */
+      gst_loudnorm_file_run (self, mapped ? im.data : NULL, dst, frames);
+      self->nsamples_in += frames;
+      gst_loudnorm_meter_output (self, dst, frames);
+      gst_loudnorm_gr_account (self, frames, FALSE);
+      fill += frames;
     } else {
-      gst_loudnorm_process (self, im.data, dst, frames);
-      gst_buffer_unmap (in, &im);
+      gst_loudnorm_process (self, mapped ? im.data : NULL, dst, frames);
+      fill += gst_loudnorm_emit (self, dst, frames);
     }
+    if (mapped)
+      gst_buffer_unmap (in, &im);
     if (push)
       gst_buffer_unref (in);
-    fill += gst_loudnorm_emit (self, dst, frames);
     if (fill >= chunk)
       ret = gst_loudnorm_file_flush (self, &out, &om, &fill, push);
   }
@@ -1603,7 +1642,9 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
       gst_buffer_unref (out);
     }
   }
-  if (ret == GST_FLOW_OK)
+  if (ret == GST_FLOW_OK && self->env)
+    gst_loudnorm_gr_account (self, 0, TRUE);
+  else if (ret == GST_FLOW_OK)
     ret = gst_loudnorm_drain (self, push);
   if (push)
     gst_loudnorm_clear_held (self);

@@ -1276,6 +1276,96 @@ GST_START_TEST (test_env_scaled)
 
 GST_END_TEST;
 
+/* The gains alone (env_gains) applied to the held input (apply_gains)
+ * give process_env_scaled's output without its delay, bit for bit: 1, 2
+ * and 3 channels, F32 and F64, limiting 9 dB deep, non-finite and (F64)
+ * out-of-range samples among them, in odd block sizes. */
+GST_START_TEST (test_env_gains)
+{
+  static const size_t sizes[] = { 4096, 1, 333, 1024, 7, 480 };
+  static const unsigned nchs[] = { 1, 2, 3 };
+  const double sc = 2.2;
+  unsigned rate = 48000, f64, ci;
+
+  for (ci = 0; ci < G_N_ELEMENTS (nchs); ci++)
+    for (f64 = 0; f64 < 2; f64++) {
+      unsigned nch = nchs[ci];
+      MstLimiter *ld = mst_limiter_new (rate, nch, 5.0);
+      MstLimiter *la = mst_limiter_new (rate, nch, 5.0);
+      MstLimiter *lb = mst_limiter_new (rate, nch, 5.0);
+      unsigned lat = mst_limiter_latency (ld);
+      size_t frames = rate, total = frames + lat, i, pos, b;
+      double *xd = g_new0 (double, total * nch), *ad = g_new0 (double,
+          total * nch), *bd = g_new0 (double, total * nch);
+      float *xf = g_new0 (float, total * nch), *af = g_new0 (float,
+          total * nch), *bf = g_new0 (float, total * nch);
+      float *env = g_new (float, total);
+      double g[4096];
+      MstLimiterStats sa, sb;
+
+      mst_synth_music_f64 (xd, frames, nch, rate, 2.0, 11 + ci);
+      mst_synth_to_f32 (xf, xd, total * nch);
+      /* samples the delay line cleans: non-finite, F64 beyond float */
+      xf[1000 * nch] = NAN;
+      xf[3001 * nch] = -INFINITY;
+      for (i = 0; i < total * nch; i++)
+        xd[i] = xf[i];
+      xd[7003 * nch] = 1e300;
+      mst_limiter_detect_f32 (ld, xf, total, env);
+      mst_limiter_set_ceiling (la, -1.0);
+      mst_limiter_set_ceiling (lb, -1.0);
+      /* with the delay line, over the stream and `lat` frames of silence */
+      for (pos = 0, b = 0; pos < total; pos += MIN (sizes[b], total - pos),
+          b = (b + 1) % G_N_ELEMENTS (sizes)) {
+        size_t n = MIN (sizes[b], total - pos);
+        if (f64)
+          mst_limiter_process_env_scaled_f64 (la, xd + pos * nch,
+              ad + pos * nch, n, env + pos, sc);
+        else
+          mst_limiter_process_env_scaled_f32 (la, xf + pos * nch,
+              af + pos * nch, n, env + pos, sc);
+      }
+      /* without: the gains run `lat` steps ahead of the input */
+      mst_limiter_env_gains (lb, env, lat, sc, g);
+      for (pos = 0, b = 3; pos < frames; pos += MIN (sizes[b], frames - pos),
+          b = (b + 1) % G_N_ELEMENTS (sizes)) {
+        size_t n = MIN (sizes[b], frames - pos);
+        mst_limiter_env_gains (lb, env + lat + pos, n, sc, g);
+        if (f64)
+          mst_limiter_apply_gains_f64 (xd + pos * nch, bd + pos * nch, n,
+              nch, g);
+        else
+          mst_limiter_apply_gains_f32 (xf + pos * nch, bf + pos * nch, n,
+              nch, g);
+      }
+      mst_limiter_take_stats (la, &sa);
+      mst_limiter_take_stats (lb, &sb);
+      fail_unless (sb.gain_min < mst_db_to_lin (-6.0), "%u channels: gain "
+          "%g", nch, sb.gain_min);
+      fail_unless (sa.gain_min == sb.gain_min);
+      for (i = 0; i < frames * nch; i++)
+        fail_unless (f64 ? isfinite (bd[i]) : isfinite (bf[i]));
+      if (f64)
+        fail_unless (memcmp (ad + lat * nch, bd, frames * nch *
+                sizeof (double)) == 0, "%u channels F64: outputs differ", nch);
+      else
+        fail_unless (memcmp (af + lat * nch, bf, frames * nch *
+                sizeof (float)) == 0, "%u channels F32: outputs differ", nch);
+      mst_limiter_free (ld);
+      mst_limiter_free (la);
+      mst_limiter_free (lb);
+      g_free (xd);
+      g_free (ad);
+      g_free (bd);
+      g_free (xf);
+      g_free (af);
+      g_free (bf);
+      g_free (env);
+    }
+}
+
+GST_END_TEST;
+
 /* A gain that is a power of two scales every step of the detector
  * exactly: then process_env is process, bit for bit. */
 GST_START_TEST (test_env_exact_pow2)
@@ -1592,6 +1682,7 @@ limiter_suite (void)
   tcase_add_test (tc, test_env_alternate);
   tcase_add_test (tc, test_env_detect_scale);
   tcase_add_test (tc, test_env_scaled);
+  tcase_add_test (tc, test_env_gains);
   tcase_add_test (tc, test_segmentation_exact);
   return s;
 }
