@@ -116,8 +116,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 /* file mode: the smallest output buffer, ms */
 #define FILE_CHUNK_MS 1000
 /* file mode: the envelope serves gains this much (dB) over the pass that
- * makes it, within max-gain */
-#define FILE_ENV_HEADROOM 6.0
+ * makes it, within max-gain (twice this when it is made again: that
+ * search climbs far) */
+#define FILE_ENV_HEADROOM 4.0
 /* file mode: frames per run of the gain computer */
 #define FILE_GAIN_BLOCK 1024
 
@@ -1424,7 +1425,8 @@ gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
 
 /* Streaming thread, file mode: the detector envelope of the held stream
  * and the drain's silence after it, for the passes with gains up to `db`
- * dB plus FILE_ENV_HEADROOM (within max-gain) and the ceiling of now.
+ * dB plus FILE_ENV_HEADROOM (twice that when made again; within
+ * max-gain) and the ceiling of now.
  * The detector then fits the peaks only where such a gain can take them
  * to the ceiling, which on programme under it saves most of its cost;
  * that is why it runs at EOS, when the first gain is known, and not as
@@ -1432,7 +1434,9 @@ gst_loudnorm_drain (GstLoudnorm * self, gboolean push)
 static void
 gst_loudnorm_file_envelope (GstLoudnorm * self, gdouble db)
 {
-  gdouble top = MAX (db, MIN (db + FILE_ENV_HEADROOM, self->cur.max_gain));
+  gdouble room = self->env_scale > 0.0 ? 2.0 * FILE_ENV_HEADROOM :
+      FILE_ENV_HEADROOM;
+  gdouble top = MAX (db, MIN (db + room, self->cur.max_gain));
   GList *l;
 
   self->env_len = 0;
