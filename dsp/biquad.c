@@ -187,12 +187,20 @@ process_stereo_f64 (const MstBiquad * c, MstBiquadState * s,
   const bq_v2d b0 = { c->b0, c->b0 }, b1 = { c->b1, c->b1 };
   const bq_v2d b2 = { c->b2, c->b2 }, a1 = { c->a1, c->a1 };
   const bq_v2d a2 = { c->a2, c->a2 };
-  bq_v2d x1 = { s[0].x1, s[1].x1 }, x2 = { s[0].x2, s[1].x2 };
-  bq_v2d y1 = { s[0].y1, s[1].y1 }, y2 = { s[0].y2, s[1].y2 };
+  bq_v2d x1, x2, y1, y2;
   size_t i;
 
+  /* (s holds `channels` states: read the second only for stereo) */
   if (channels != 2)
     return 0;
+  x1 = (bq_v2d) {
+  s[0].x1, s[1].x1};
+  x2 = (bq_v2d) {
+  s[0].x2, s[1].x2};
+  y1 = (bq_v2d) {
+  s[0].y1, s[1].y1};
+  y2 = (bq_v2d) {
+  s[0].y2, s[1].y2};
   for (i = 0; i < frames; i++) {
     bq_v2d x, y;
 
