@@ -248,7 +248,7 @@ GST_END_TEST;
 GST_START_TEST (test_biquad)
 {
   MstBiquad c[2];
-  MstBiquadState s[4], t[4];
+  MstBiquadState s[6], t[4];    /* s: two sections of 3 channels */
   double in[2 * 512], out[2 * 512], ref[2 * 512], mag, ph;
   float inf[2 * 512], outf[2 * 512];
   unsigned i, ch;
