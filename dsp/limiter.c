@@ -1176,16 +1176,8 @@ detect_skip (MstLimiter * lim, unsigned c, size_t n, float *env, float thr)
       LIM_TP_DELAY, tail);
   /* raw peaks of frames n .. n + LIM_ENV_DLY - 1 of rawb (= env), from
    * points 4i - 1 .. 4i + 2 of block frame i = n - LIM_ENV_DLY .. n - 1 */
-  for (i = n - LIM_ENV_DLY; i < n; i++) {
-    const float *q = osw + LIM_OS_HIST + LIM_FACTOR * i - 1;
-    float m = fabsf (q[0]), v;
-    v = fabsf (q[1]);
-    m = v > m ? v : m;
-    v = fabsf (q[2]);
-    m = v > m ? v : m;
-    v = fabsf (q[3]);
-    env[LIM_ENV_DLY + i] = v > m ? v : m;
-  }
+  for (i = n - LIM_ENV_DLY; i < n; i++)
+    env[LIM_ENV_DLY + i] = raw_peak (osw + LIM_OS_HIST + LIM_FACTOR * i - 2);
   for (i = 0; i < n; i++)
     env[i] = (float) rb;
   d->x_tail = b;
@@ -2324,10 +2316,12 @@ mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
 
     scale_env (lim, env, scale, len);
     unity = gains (lim, len, 1, 1, -1.0f);
-    scale_gains (lim, len, unity, scale);
-    memcpy (gain, lim->gain[0], len * sizeof (double));
+    if (gain) {
+      scale_gains (lim, len, unity, scale);
+      memcpy (gain, lim->gain[0], len * sizeof (double));
+      gain += len;
+    }
     env += len;
-    gain += len;
     n -= len;
   }
   mst_fp_mode_restore (fp_mode);

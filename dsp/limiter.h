@@ -172,7 +172,8 @@ void mst_limiter_process_env_scaled_f64 (MstLimiter * lim,
 /* Envelope mode without the delay line, for a stream held whole:
  * mst_limiter_env_gains fills gain[0..n) with the gains of the next n
  * steps, from env[0..n) * scale, each times scale (the factor the output
- * of that step gets in mst_limiter_process_env_scaled_*).  The gain of
+ * of that step gets in mst_limiter_process_env_scaled_*; gain NULL: the
+ * steps run, their gains are not kept).  The gain of
  * step s belongs to input frame s - latency, so with env read `latency`
  * frames ahead of the input (the first `latency` gains, those of the
  * frames before the stream, dropped), mst_limiter_apply_gains_* on the

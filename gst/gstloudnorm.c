@@ -1270,6 +1270,18 @@ gst_loudnorm_note_timestamp (GstLoudnorm * self, GstClockTime ts,
   }
 }
 
+/* Streaming thread: the limiter's (or normaliser's) gain statistics of the
+ * frames just processed, for the stream and the interval messages. */
+static void
+gst_loudnorm_note_gain (GstLoudnorm * self, const MstLimiterStats * st)
+{
+  if (st->gain_min < self->min_lim_gain)
+    self->min_lim_gain = st->gain_min;
+  if (st->gain_min < self->gr_min)
+    self->gr_min = st->gain_min;
+  self->gr_last = st->gain;
+}
+
 /* Streaming thread: frames of input (NULL: silence) through the gain, or
  * the normaliser, and the limiter into out (which may be in). */
 static void
@@ -1310,11 +1322,7 @@ gst_loudnorm_process (GstLoudnorm * self, const guint8 * in, guint8 * out,
     }
     mst_limiter_take_stats (self->lim, &st);
   }
-  if (st.gain_min < self->min_lim_gain)
-    self->min_lim_gain = st.gain_min;
-  if (st.gain_min < self->gr_min)
-    self->gr_min = st.gain_min;
-  self->gr_last = st.gain;
+  gst_loudnorm_note_gain (self, &st);
 }
 
 static void
@@ -1527,9 +1535,7 @@ gst_loudnorm_file_run (GstLoudnorm * self, const guint8 * data, guint8 * out,
     frames -= n;
   }
   mst_limiter_take_stats (self->lim, &st);
-  self->min_lim_gain = MIN (self->min_lim_gain, st.gain_min);
-  self->gr_min = MIN (self->gr_min, st.gain_min);
-  self->gr_last = st.gain;
+  gst_loudnorm_note_gain (self, &st);
 }
 
 /* Streaming thread, file mode: run the held stream through gain `db` and
@@ -1564,13 +1570,9 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
   self->gain_db = db;
   self->gain_lin = mst_db_to_lin (db);
   if (self->env) {
-    /* the gains of the `latency` frames before the stream */
-    gdouble g[FILE_GAIN_BLOCK];
-    guint64 k;
-
-    for (k = 0; k < self->latency; k += FILE_GAIN_BLOCK)
-      mst_limiter_env_gains (self->lim, self->env + k,
-          MIN (FILE_GAIN_BLOCK, self->latency - k), self->gain_lin, g);
+    /* the steps of the `latency` frames before the stream */
+    mst_limiter_env_gains (self->lim, self->env, self->latency,
+        self->gain_lin, NULL);
   }
 
   while (ret == GST_FLOW_OK) {
