@@ -2112,19 +2112,12 @@ output_f64 (MstLimiter * lim, double *out, size_t pos, size_t off, size_t n,
 }
 
 /* The linked envelope of env mode for a block: env * scale, saturated at
- * +Inf (NaN too), as the bound and the peak of "channel" 0. */
+ * +Inf (NaN too), as the bound of "channel" 0, which gains () takes for
+ * the peak as well (env_is_pk). */
 static void
 scale_env (MstLimiter * lim, const float *env, double scale, size_t n)
 {
-  float *e = lim->env[0], *p = lim->pk[0];
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    float v = (float) fabs ((double) env[i] * scale);
-    if (!(v <= FLT_MAX))
-      v = INFINITY;
-    e[i] = p[i] = v;
-  }
+  mst_orc_lim_scale_env_f32 (lim->env[0], env, scale, (int) n);
 }
 
 /* process_env_scaled: the gains of the block (unity: all 1.0, gain[]
@@ -2317,8 +2310,15 @@ mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
     scale_env (lim, env, scale, len);
     unity = gains (lim, len, 1, 1, -1.0f);
     if (gain) {
-      scale_gains (lim, len, unity, scale);
-      memcpy (gain, lim->gain[0], len * sizeof (double));
+      /* pipe 0's gains (scale_gains () into gain) */
+      if (unity) {
+        size_t i;
+        for (i = 0; i < len; i++)
+          gain[i] = scale;
+      } else {
+        mst_orc_lim_scale_f64 (gain, lim->gain[0], scale, (int) len);
+      }
+      lim->n_one = 0;
       gain += len;
     }
     env += len;

@@ -1593,7 +1593,10 @@ GST_END_TEST;
 
 GST_START_TEST (test_orc_twins)
 {
-  size_t n = 1003, i;
+  static const double scales[] = { 1.0, 0.7071067811865476, 5.623413251903491,
+    1e-3, 4.0
+  };
+  size_t n = 1003, i, k;
   float *s = g_new (float, 2 * n);
   float *d = g_new (float, 2 * n), *t = g_new (float, 2 * n);
   double *sd = g_new (double, n), *gd = g_new (double, n);
@@ -1622,6 +1625,23 @@ GST_START_TEST (test_orc_twins)
   mst_orc_lim_gain_f64 (dd, sd, gd, (int) n);
   for (i = 0; i < n; i++)
     fail_unless (dd[i] == sd[i] * gd[i]);
+  mst_orc_lim_scale_f64 (dd, sd, 0.3162277660168379, (int) n);
+  for (i = 0; i < n; i++)
+    fail_unless (dd[i] == sd[i] * 0.3162277660168379);
+  /* the scaled envelope: signs, products beyond the float range, Inf and
+   * NaN (both to +Inf) */
+  for (i = 0; i < n; i++)
+    s[i] = i % 11 == 0 ? -s[i] : i % 13 == 0 ? 3e38f : i % 17 == 0 ?
+        INFINITY : i % 19 == 0 ? -INFINITY : i % 23 == 0 ? NAN : s[i];
+  for (k = 0; k < G_N_ELEMENTS (scales); k++) {
+    mst_orc_lim_scale_env_f32 (d, s, scales[k], (int) n);
+    for (i = 0; i < n; i++) {
+      t[i] = (float) fabs ((double) s[i] * scales[k]);
+      if (!(t[i] <= FLT_MAX))
+        t[i] = INFINITY;
+    }
+    fail_unless (memcmp (d, t, n * sizeof (float)) == 0, "scale %g", scales[k]);
+  }
   g_free (s);
   g_free (d);
   g_free (t);
