@@ -26,6 +26,14 @@
  *    or not at all, by its mean); a percentile is the mean energy of the
  *    bin holding that rank.
  *
+ * Segment log: a segment ends wherever a chunk may not straddle (hop and
+ * quarter boundaries), so segments do not depend on how the stream is
+ * fed.  The log holds each completed segment's weighted energy and end
+ * frame, and the filter state at the start of every segment (the open
+ * one's too).  A replay adds g^2 times the energies where the chunks would
+ * have added theirs, closes hops and quarters as add_frames does, and
+ * leaves g times the logged state behind.
+ *
  * Non-finite input: the filter state is saved before each chunk; when the
  * chunk's energy comes out non-finite the state is restored and the chunk
  * is run again from a sanitised copy (non-finite samples replaced by 0
@@ -83,6 +91,9 @@ typedef struct
  *   q_acc                 its weighted energy;
  *   q_sum[], q_len[]      energy and length of the last four quarters;
  *   blocks, st_hist       gating-block and short-term histograms.
+ *   log                   segment log written to, or NULL;
+ *   segs, seg_start       completed segments, first frame of the open one;
+ *   seg_acc               its weighted energy.
  * Scratch: sane (sanitised copy of one chunk), zeros (one hop of
  * silence). */
 struct MstLoudness
@@ -107,9 +118,28 @@ struct MstLoudness
   double q_sum[4];
   unsigned q_len[4];
   Hist blocks, st_hist;
+  MstLoudnessLog *log;
+  unsigned long long segs, seg_start;
+  double seg_acc;
 
   double *sane;
   double *zeros;
+};
+
+/* n, cap:    completed segments, room for them;
+ * energy[k]: weighted energy of segment k, end[k] its end frame;
+ * state:     (cap + 1) * nst filter states, segment k's start at k * nst;
+ * nst:       states per segment (channels * MST_KWEIGHT_STATES);
+ * usable:    0 when the recording is not from the first frame or ran out
+ *            of memory. */
+struct MstLoudnessLog
+{
+  size_t n, cap;
+  double *energy;
+  unsigned long long *end;
+  MstBiquadState *state;
+  unsigned nst;
+  int usable;
 };
 
 /* --- histogram --------------------------------------------------------- */
@@ -294,6 +324,81 @@ fail:
   return NULL;
 }
 
+MstLoudnessLog *
+mst_loudness_log_new (void)
+{
+  return calloc (1, sizeof (MstLoudnessLog));
+}
+
+void
+mst_loudness_log_free (MstLoudnessLog * log)
+{
+  if (!log)
+    return;
+  free (log->energy);
+  free (log->end);
+  free (log->state);
+  free (log);
+}
+
+/* Room for one more completed segment (and the state after it); 0 when
+ * memory ran out (the log is then unusable). */
+static int
+log_grow (MstLoudnessLog * log)
+{
+  size_t cap = log->cap ? 2 * log->cap : 1024;
+  double *e;
+  unsigned long long *end;
+  MstBiquadState *st;
+
+  if (log->n < log->cap)
+    return 1;
+  if (cap > ((size_t) -1) / (sizeof (MstBiquadState) * (log->nst + 1)))
+    return 0;
+  e = realloc (log->energy, cap * sizeof (double));
+  if (e)
+    log->energy = e;
+  end = realloc (log->end, cap * sizeof (unsigned long long));
+  if (end)
+    log->end = end;
+  st = realloc (log->state, (cap + 1) * log->nst * sizeof (MstBiquadState));
+  if (st)
+    log->state = st;
+  if (!e || !end || !st)
+    return 0;
+  log->cap = cap;
+  return 1;
+}
+
+/* Start the log over at m's position: usable when that is the first
+ * frame. */
+static void
+log_restart (MstLoudness * m)
+{
+  MstLoudnessLog *log = m->log;
+  unsigned nst = m->channels * MST_KWEIGHT_STATES;
+
+  if (nst != log->nst) {
+    /* the states are sized for nst */
+    free (log->state);
+    log->state = NULL;
+    log->cap = 0;
+    log->nst = nst;
+  }
+  log->n = 0;
+  log->usable = m->frames == 0 && log_grow (log);
+  if (log->usable)
+    memcpy (log->state, m->st, log->nst * sizeof (MstBiquadState));
+}
+
+void
+mst_loudness_set_log (MstLoudness * m, MstLoudnessLog * log)
+{
+  m->log = log;
+  if (log)
+    log_restart (m);
+}
+
 void
 mst_loudness_free (MstLoudness * m)
 {
@@ -325,6 +430,10 @@ mst_loudness_reset (MstLoudness * m)
   memset (m->q_len, 0, sizeof (m->q_len));
   memset (&m->blocks, 0, sizeof (m->blocks));
   memset (&m->st_hist, 0, sizeof (m->st_hist));
+  m->segs = m->seg_start = 0;
+  m->seg_acc = 0.0;
+  if (m->log)
+    log_restart (m);
 }
 
 int
@@ -402,6 +511,26 @@ end_quarter (MstLoudness * m)
     hist_add (&m->st_hist, m->s_energy);
 }
 
+/* The open segment ends at m->frames: log it and the state after it. */
+static void
+end_segment (MstLoudness * m)
+{
+  MstLoudnessLog *log = m->log;
+
+  if (log && log->usable) {
+    log->energy[log->n] = m->seg_acc;
+    log->end[log->n] = m->frames;
+    log->n++;
+    memcpy (log->state + log->n * log->nst, m->st,
+        log->nst * sizeof (MstBiquadState));
+    if (!log_grow (log))
+      log->usable = 0;
+  }
+  m->segs++;
+  m->seg_start = m->frames;
+  m->seg_acc = 0.0;
+}
+
 static size_t
 sanitise (double *dst, const void *src, int kind, size_t n)
 {
@@ -470,6 +599,7 @@ run_chunk (MstLoudness * m, const void *x, int kind, size_t n)
     e += m->weight[c] * sums[c];
   m->hop_acc += e;
   m->q_acc += e;
+  m->seg_acc += e;
   return bad;
 }
 
@@ -501,12 +631,67 @@ add_frames (MstLoudness * m, const void *x, int kind, size_t frames)
     else if (kind == SRC_F64)
       x = (const double *) x + n * ch;
 
+    if (m->hop_fill == m->hop || m->frames == m->q_end)
+      end_segment (m);
     if (m->hop_fill == m->hop)
       end_hop (m);
     if (m->frames == m->q_end)
       end_quarter (m);
   }
   return bad;
+}
+
+unsigned long long
+mst_loudness_segment_end (const MstLoudness * m)
+{
+  unsigned long long hop_end = m->frames + (m->hop - m->hop_fill);
+
+  return hop_end < m->q_end ? hop_end : m->q_end;
+}
+
+int
+mst_loudness_add_logged (MstLoudness * m, const MstLoudnessLog * log,
+    double gain, size_t frames)
+{
+  unsigned long long end = m->frames + frames;
+  unsigned nst = m->channels * MST_KWEIGHT_STATES, i;
+  size_t s = (size_t) m->segs, k;
+  const MstBiquadState *st;
+  double g2 = gain * gain;
+
+  /* whole logged segments from the start of m's open one */
+  if (!log->usable || log->nst != nst || m->log || m->frames != m->seg_start
+      || s >= log->n || (s > 0 && log->end[s - 1] != m->frames)
+      || !isfinite (gain))
+    return MST_ERR_INVAL;
+  for (k = s; k < log->n && log->end[k] < end; k++);
+  if (k == log->n || log->end[k] != end)
+    return MST_ERR_INVAL;
+
+  for (k = s; m->frames < end; k++) {
+    unsigned n = (unsigned) (log->end[k] - m->frames);
+    double e = g2 * log->energy[k];
+
+    m->hop_acc += e;
+    m->q_acc += e;
+    m->seg_acc += e;
+    m->frames += n;
+    m->hop_fill += n;
+    end_segment (m);
+    if (m->hop_fill == m->hop)
+      end_hop (m);
+    if (m->frames == m->q_end)
+      end_quarter (m);
+  }
+  /* the state after the last one */
+  st = log->state + k * nst;
+  for (i = 0; i < nst; i++) {
+    m->st[i].x1 = gain * st[i].x1;
+    m->st[i].x2 = gain * st[i].x2;
+    m->st[i].y1 = gain * st[i].y1;
+    m->st[i].y2 = gain * st[i].y2;
+  }
+  return MST_OK;
 }
 
 size_t

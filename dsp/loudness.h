@@ -62,4 +62,31 @@ double mst_loudness_max_shortterm (const MstLoudness * m);
 
 /* Frames fed since the last reset. */
 unsigned long long mst_loudness_frames (const MstLoudness * m);
+
+/* Segment log.  A meter cuts its stream into segments that end at every
+ * hop and every 100 ms boundary; with a log set it records, per segment,
+ * the weighted energy and the filter state at its start.  Another meter
+ * of the same rate, channels and weights, fed the same stream times a
+ * constant gain g from its first frame, may take whole segments from the
+ * log instead of filtering their frames (mst_loudness_add_logged): their
+ * energies times g^2 and, after them, the filter state times g.  The
+ * filters are linear, so that is what feeding g times the samples gives,
+ * up to the rounding of those samples.  Memory grows with the stream:
+ * about 16 + 64 * channels bytes per hop. */
+typedef struct MstLoudnessLog MstLoudnessLog;
+MstLoudnessLog *mst_loudness_log_new (void);
+void mst_loudness_log_free (MstLoudnessLog * log);
+/* m records into log (emptied first) from now on, NULL to stop; the log
+ * is only usable when m starts from its first frame (fed nothing since
+ * its last reset; a reset empties the log again).  One log per meter. */
+void mst_loudness_set_log (MstLoudness * m, MstLoudnessLog * log);
+/* Frame where the segment m is in ends (relative to m's first frame). */
+unsigned long long mst_loudness_segment_end (const MstLoudness * m);
+/* Feed m `frames` frames of the logged stream times gain: m must be at
+ * the start of a segment, on the log's grid, and frames must end where a
+ * logged segment ends, and m must keep no log of its own.  MST_ERR_INVAL
+ * (m unchanged) when not, or when the log ran out of memory; the caller
+ * then feeds the samples. */
+int mst_loudness_add_logged (MstLoudness * m, const MstLoudnessLog * log,
+    double gain, size_t frames);
 #endif /* MST_LOUDNESS_H */

@@ -121,6 +121,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 #define FILE_ENV_HEADROOM 4.0
 /* file mode: frames per run of the gain computer */
 #define FILE_GAIN_BLOCK 1024
+/* file mode: how long the output meter's K-weighting needs after the
+ * limiter acted before its state is again the input's times the gain
+ * (the high-pass's double pole decays by e^-24 in 100 ms) */
+#define FILE_SETTLE_MS 100
 
 #define MIN_INTERVAL (10 * GST_MSECOND)
 
@@ -587,6 +591,10 @@ gst_loudnorm_free_meters (GstLoudnorm * self)
     mst_loudness_free (self->meter);
     self->meter = NULL;
   }
+  if (self->in_log) {
+    mst_loudness_log_free (self->in_log);
+    self->in_log = NULL;
+  }
   if (self->tp) {
     mst_truepeak_free (self->tp);
     self->tp = NULL;
@@ -1007,6 +1015,10 @@ gst_loudnorm_setup (GstAudioFilter * filter, const GstAudioInfo * info)
       if (!self->lim)
         goto no_meter;
       self->latency = mst_limiter_latency (self->lim);
+      /* (without the log the passes meter every frame) */
+      if (self->mode == GST_LOUDNORM_MODE_FILE
+          && (self->in_log = mst_loudness_log_new ()))
+        mst_loudness_set_log (self->meter, self->in_log);
     }
   }
 
@@ -1538,6 +1550,108 @@ gst_loudnorm_file_run (GstLoudnorm * self, const guint8 * data, guint8 * out,
   gst_loudnorm_note_gain (self, &st);
 }
 
+/* Streaming thread, file mode, a measuring pass with the envelope and the
+ * input meter's log of the held stream: meter the output segment by
+ * segment (mst_loudness_segment_end).  Where the limiter leaves a segment
+ * alone (every gain the plain gain) and has for FILE_SETTLE_MS before it,
+ * the output is the input times the gain, and so is its K-weighting once
+ * the filters have forgotten the limiting (e^-24 after 100 ms): the
+ * segment's energy comes from the log.  The other segments are computed
+ * and metered.  Returns FALSE, having done nothing, when the log does not
+ * cover the held stream. */
+static gboolean
+gst_loudnorm_file_meter_logged (GstLoudnorm * self)
+{
+  guint64 total = self->held_frames, pos = 0, last_dirty = 0;
+  guint64 settle = (guint64) self->rate * FILE_SETTLE_MS / 1000;
+  guint64 in_off = 0, cap = 0;
+  gboolean any_dirty = FALSE;
+  /* the scale of the samples apply_gains writes where the gain is plain */
+  gdouble scale = self->is_f64 ? self->gain_lin : (gfloat) self->gain_lin;
+  GList *l = self->held.head;
+  gdouble *g = NULL;
+  guint8 *out = NULL;
+  MstLimiterStats st;
+
+  if (!self->in_log || !self->env || mst_loudness_frames (self->meter) != total)
+    return FALSE;
+
+  while (pos < total) {
+    guint64 end = MIN (mst_loudness_segment_end (self->out_meter), total);
+    guint64 n = end - pos, i;
+    gboolean dirty = FALSE;
+
+    if (n > cap) {
+      cap = n;
+      g = g_renew (gdouble, g, cap);
+      out = g_realloc (out, cap * self->bpf);
+    }
+    mst_limiter_env_gains (self->lim, self->env + self->latency + pos, n,
+        self->gain_lin, g);
+    for (i = 0; i < n; i++) {
+      if (g[i] != self->gain_lin) {
+        dirty = TRUE;
+        last_dirty = pos + i;
+      }
+    }
+    any_dirty |= dirty;
+    if (!dirty && !(any_dirty && pos <= last_dirty + settle)
+        && mst_loudness_add_logged (self->out_meter, self->in_log, scale,
+            n) == MST_OK) {
+      /* the held buffers' frames are skipped below */
+    } else {
+      /* the output of [pos, end), from the held buffers it spans */
+      guint64 done = 0;
+      GList *m = l;
+      guint64 off = in_off;
+
+      while (done < n && m) {
+        GstBuffer *buf = m->data;
+        guint64 frames = gst_buffer_get_size (buf) / self->bpf, k;
+        GstMapInfo im;
+        gboolean mapped;
+
+        k = MIN (frames - off, n - done);
+        if (k > 0) {
+          mapped = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)
+              && gst_buffer_map (buf, &im, GST_MAP_READ);
+          if (self->is_f64)
+            mst_limiter_apply_gains_f64 (mapped ? (const double *) (im.data +
+                    off * self->bpf) : NULL, (double *) (out + done *
+                    self->bpf), k, self->channels, g + done);
+          else
+            mst_limiter_apply_gains_f32 (mapped ? (const float *) (im.data +
+                    off * self->bpf) : NULL, (float *) (out + done *
+                    self->bpf), k, self->channels, g + done);
+          if (mapped)
+            gst_buffer_unmap (buf, &im);
+          done += k;
+          off += k;
+        }
+        if (off == frames) {
+          m = m->next;
+          off = 0;
+        }
+      }
+      gst_loudnorm_meter_output (self, out, n);
+    }
+    /* the held stream's cursor to end */
+    in_off += n;
+    while (l && in_off >= gst_buffer_get_size (l->data) / self->bpf) {
+      in_off -= gst_buffer_get_size (l->data) / self->bpf;
+      l = l->next;
+    }
+    pos = end;
+  }
+  mst_limiter_take_stats (self->lim, &st);
+  gst_loudnorm_note_gain (self, &st);
+  self->env_pos = total;
+  self->nsamples_in = self->nsamples_out = total;
+  g_free (g);
+  g_free (out);
+  return TRUE;
+}
+
 /* Streaming thread, file mode: run the held stream through gain `db` and
  * the limiter from a clean state.  push: send it downstream (releasing the
  * held buffers as it goes), else only meter it (out_meter).  With
@@ -1574,6 +1688,8 @@ gst_loudnorm_file_pass (GstLoudnorm * self, gdouble db, gboolean push)
     mst_limiter_env_gains (self->lim, self->env, self->latency,
         self->gain_lin, NULL);
   }
+  if (!push && gst_loudnorm_file_meter_logged (self))
+    return GST_FLOW_OK;
 
   while (ret == GST_FLOW_OK) {
     GstBuffer *in;

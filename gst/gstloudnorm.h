@@ -128,6 +128,9 @@ struct _GstLoudnorm
    *  lim              true-peak limiter of the static and file modes;
    *  norm             normaliser (with its own limiter) of dynamic mode;
    *  out_meter        BS.1770 meter on the output;
+   *  in_log           file mode: the segment log of `meter`, from which
+   *                   the measuring passes meter the stretches the
+   *                   limiter leaves alone;
    *  latency          output delay in frames (limiter or normaliser);
    *  bpf              bytes per frame;
    *  nsamples_in/out  frames processed / output since the stream start;
@@ -162,6 +165,7 @@ struct _GstLoudnorm
   MstLimiter *lim;
   MstNormalizer *norm;
   MstLoudness *out_meter;
+  MstLoudnessLog *in_log;
   guint latency;
   gsize bpf;
   guint64 nsamples_in;

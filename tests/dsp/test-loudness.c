@@ -559,6 +559,123 @@ GST_START_TEST (test_f32_f64_and_chunking)
 
 GST_END_TEST;
 
+/* Segment log: meter C takes runs of whole segments of g * x from meter
+ * A's log of x and is fed the samples of the runs between them (in odd
+ * pieces); it reads what meter B, fed every sample of g * x, reads:
+ * within 1e-9 LU for I, LRA, M, S and their maxima (the energies are
+ * summed in another order), at a rate whose 100 ms grid is not a whole
+ * number of hops too, with silence and a non-finite sample on the way.
+ * Calls that do not start and end on the log's grid are refused and
+ * leave the meter as it was; a log not started at the first frame is
+ * unusable. */
+static void
+check_log_replay (unsigned rate, unsigned ch, double g)
+{
+  size_t n = (size_t) rate * 20, i, pos;
+  double *x = g_new (double, n * ch), *y = g_new (double, n * ch);
+  MstLoudness *a = mst_loudness_new (rate, ch), *b = mst_loudness_new (rate,
+      ch), *c = mst_loudness_new (rate, ch), *d = mst_loudness_new (rate, ch);
+  MstLoudnessLog *log = mst_loudness_log_new ();
+  unsigned run = 0, replayed = 0, fed = 0;
+
+  fail_unless (mst_synth_music_f64 (x, n, ch, rate, -1.0, 5) == 0);
+  /* a second of digital silence and one NaN */
+  memset (x + (size_t) rate * 5 * ch, 0, sizeof (double) * rate * ch);
+  x[(size_t) rate * 9 * ch + 1] = NAN;
+  for (i = 0; i < n * ch; i++)
+    y[i] = g * x[i];
+
+  mst_loudness_set_log (a, log);
+  for (pos = 0; pos < n;) {
+    size_t k = MIN (n - pos, 1 + (pos * 7919) % 2999);
+    mst_loudness_add_f64 (a, x + pos * ch, k);
+    pos += k;
+  }
+  mst_loudness_add_f64 (b, y, n);
+
+  /* not at a segment start: refused, nothing changes */
+  mst_loudness_add_f64 (c, y, 1);
+  fail_unless (mst_loudness_add_logged (c, log, g,
+          (size_t) mst_loudness_segment_end (c) - 1) == MST_ERR_INVAL);
+  fail_unless (mst_loudness_frames (c) == 1);
+  mst_loudness_reset (c);
+
+  for (pos = 0; pos < n; run++) {
+    /* the end of the next 1..12 segments: where grid meter d, fed
+     * silence in step with c, gets to */
+    unsigned segs = 1 + (run * 5) % 12, k;
+    unsigned long long end = pos;
+
+    for (k = 0; k < segs && end < n; k++) {
+      unsigned long long e = MIN (mst_loudness_segment_end (d), n);
+      mst_loudness_add_silence (d, (size_t) (e - end));
+      end = e;
+    }
+    if (run % 2 == 0 && end < n) {
+      /* not ending on the grid: refused */
+      fail_unless (mst_loudness_add_logged (c, log, g,
+              (size_t) (end - pos + 1)) == MST_ERR_INVAL);
+      fail_unless (mst_loudness_frames (c) == pos);
+      fail_unless (mst_loudness_add_logged (c, log, g,
+              (size_t) (end - pos)) == MST_OK);
+      replayed++;
+    } else {
+      /* the samples, in two pieces */
+      size_t len = (size_t) (end - pos), h = len / 3;
+      mst_loudness_add_f64 (c, y + pos * ch, h);
+      mst_loudness_add_f64 (c, y + (pos + h) * ch, len - h);
+      fed++;
+    }
+    pos = (size_t) end;
+  }
+  fail_unless (replayed > 50 && fed > 50, "%u runs replayed, %u fed",
+      replayed, fed);
+  fail_unless (mst_loudness_frames (c) == n);
+  fail_unless (fabs (mst_loudness_integrated (c) -
+          mst_loudness_integrated (b)) < 1e-9, "%u Hz, %u ch, gain %g: I %.9f "
+      "want %.9f", rate, ch, g, mst_loudness_integrated (c),
+      mst_loudness_integrated (b));
+  fail_unless (fabs (mst_loudness_range (c) - mst_loudness_range (b)) < 1e-9);
+  fail_unless (fabs (mst_loudness_momentary (c) -
+          mst_loudness_momentary (b)) < 1e-9);
+  fail_unless (fabs (mst_loudness_shortterm (c) -
+          mst_loudness_shortterm (b)) < 1e-9);
+  fail_unless (fabs (mst_loudness_max_momentary (c) -
+          mst_loudness_max_momentary (b)) < 1e-9);
+  fail_unless (fabs (mst_loudness_max_shortterm (c) -
+          mst_loudness_max_shortterm (b)) < 1e-9);
+
+  /* a log started after the first frame cannot be replayed */
+  mst_loudness_reset (c);
+  mst_loudness_set_log (a, NULL);
+  mst_loudness_set_log (a, log);
+  fail_unless (mst_loudness_add_logged (c, log, g,
+          (size_t) mst_loudness_segment_end (c)) == MST_ERR_INVAL);
+  /* a reset starts it over at the first frame */
+  mst_loudness_reset (a);
+  mst_loudness_add_f64 (a, x, rate);
+  fail_unless (mst_loudness_add_logged (c, log, g,
+          (size_t) mst_loudness_segment_end (c)) == MST_OK);
+
+  mst_loudness_free (a);
+  mst_loudness_free (b);
+  mst_loudness_free (c);
+  mst_loudness_free (d);
+  mst_loudness_log_free (log);
+  g_free (x);
+  g_free (y);
+}
+
+GST_START_TEST (test_log_replay)
+{
+  check_log_replay (48000, 2, 0.5);
+  check_log_replay (48000, 2, 0.7071);
+  check_log_replay (11025, 1, 1.9);
+  check_log_replay (44100, 3, 0.25);
+}
+
+GST_END_TEST;
+
 /* The gates, where Tech 3341 cannot tell them apart.  Relative gate:
  * 60 s at -23 dBFS then 10 s at -32 dBFS (stereo, 1 kHz): the absolutely
  * gated mean is 0.58 LU under the body, so the gate sits 10.58 LU under
@@ -698,6 +815,7 @@ loudness_suite (void)
   tcase_add_test (tc, test_gates);
   tcase_add_test (tc, test_nonfinite);
   tcase_add_test (tc, test_f32_f64_and_chunking);
+  tcase_add_test (tc, test_log_replay);
   tcase_add_test (tc, test_rates);
   tcase_add_test (tc, test_bounded_memory);
   return s;
