@@ -50,6 +50,9 @@
 #include "truepeak.h"
 
 #include <float.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,10 +608,48 @@ mst_truepeak_new_factor (unsigned rate, unsigned channels, unsigned factor)
   return tp;
 }
 
+/* y[f i + q] = point q of block output i, i < n: x0[i] for q = 0, then
+ * ph[q - 1][i].  SSE2: a 4x4 (or 2x4) transpose per four outputs. */
+static void
+interleave (float *y, const float *x0, float *const *ph, unsigned f, size_t n)
+{
+  size_t i = 0;
+  unsigned q;
+
+#if defined(__SSE2__)
+  if (f == 4) {
+    for (; i + 4 <= n; i += 4) {
+      __m128 a = _mm_loadu_ps (x0 + i), b = _mm_loadu_ps (ph[0] + i);
+      __m128 c = _mm_loadu_ps (ph[1] + i), d = _mm_loadu_ps (ph[2] + i);
+
+      _MM_TRANSPOSE4_PS (a, b, c, d);
+      _mm_storeu_ps (y + 4 * i, a);
+      _mm_storeu_ps (y + 4 * i + 4, b);
+      _mm_storeu_ps (y + 4 * i + 8, c);
+      _mm_storeu_ps (y + 4 * i + 12, d);
+    }
+  } else if (f == 2) {
+    for (; i + 4 <= n; i += 4) {
+      __m128 a = _mm_loadu_ps (x0 + i), b = _mm_loadu_ps (ph[0] + i);
+
+      _mm_storeu_ps (y + 2 * i, _mm_unpacklo_ps (a, b));
+      _mm_storeu_ps (y + 2 * i + 4, _mm_unpackhi_ps (a, b));
+    }
+  }
+#endif
+  for (; i < n; i++) {
+    y[i * f] = x0[i];
+    for (q = 1; q < f; q++)
+      y[i * f + q] = ph[q - 1][i];
+  }
+}
+
 void
 mst_truepeak_upsample_f32 (MstTruePeak * tp, unsigned ch, const float *x,
     size_t n, float *y)
 {
+  /* the phases' outputs: TP_BLOCK floats each */
+  float *ph[TP_PHASES_MAX];
   TpChannel *c;
   unsigned f = tp->factor;
   MstFpMode fp_mode;
@@ -617,9 +658,12 @@ mst_truepeak_upsample_f32 (MstTruePeak * tp, unsigned ch, const float *x,
     return;
   c = &tp->ch[ch];
   fp_mode = mst_fp_mode_save ();
+  ph[0] = tp->tmp;
+  ph[1] = tp->run;
+  ph[2] = tp->red;
 
   while (n > 0) {
-    size_t len = n < TP_BLOCK ? n : TP_BLOCK, i;
+    size_t len = n < TP_BLOCK ? n : TP_BLOCK;
     float *xb = c->buf + tp->taps;
     const float *x0 = c->buf + tp->taps / 2;
     unsigned p;
@@ -631,13 +675,10 @@ mst_truepeak_upsample_f32 (MstTruePeak * tp, unsigned ch, const float *x,
       if (bad)
         clean (xb, len);
     }
-    /* phase 0: the input delayed by the latency */
-    for (i = 0; i < len; i++)
-      y[i * f] = x0[i];
     for (p = 0; p < tp->nphases; p++) {
       const float *g = tp->coef[p];
       const float *s = c->buf + 1;
-      float *t = tp->tmp;
+      float *t = ph[p];
       unsigned q;
 
       mst_orc_fir8_f32 (t, s, s + 1, s + 2, s + 3, s + 4, s + 5, s + 6,
@@ -647,9 +688,9 @@ mst_truepeak_upsample_f32 (MstTruePeak * tp, unsigned ch, const float *x,
             s + q + 4, s + q + 5, s + q + 6, s + q + 7, g[q], g[q + 1],
             g[q + 2], g[q + 3], g[q + 4], g[q + 5], g[q + 6], g[q + 7],
             (int) len);
-      for (i = 0; i < len; i++)
-        y[i * f + p + 1] = t[i];
     }
+    /* phase 0 is the input delayed by the latency */
+    interleave (y, x0, ph, f, len);
     keep_history (tp, c, len);
     x += len;
     y += len * f;
