@@ -368,7 +368,9 @@ MstTruePeak *
 mst_truepeak_new (unsigned rate, unsigned channels)
 {
   MstTruePeak *tp;
-  size_t per_ch = TP_TAPS + TP_BLOCK + 4, total;
+  /* per channel: history, block, padding; rounded up to 64 bytes */
+  size_t per_ch = ((TP_TAPS + TP_BLOCK + 4) * sizeof (float) + 63) &
+      ~(size_t) 63, total;
   unsigned c;
   char *p;
 
@@ -388,8 +390,9 @@ mst_truepeak_new (unsigned rate, unsigned channels)
   tp->taps = tp->factor > 1 ? TP_TAPS : 0;
   design (tp);
 
-  /* channel buffers, tmp, run, red; every block start 64-byte aligned */
-  total = (channels * per_ch + 3 * TP_BLOCK + 64) * sizeof (float) + 64;
+  /* channel buffers, tmp, run, red (TP_BLOCK floats each); every block
+   * start 64-byte aligned */
+  total = channels * per_ch + 3 * TP_BLOCK * sizeof (float) + 64;
   tp->mem = calloc (1, total);
   if (!tp->mem) {
     free (tp);
@@ -397,9 +400,9 @@ mst_truepeak_new (unsigned rate, unsigned channels)
   }
   p = (char *) (((uintptr_t) tp->mem + 63) & ~(uintptr_t) 63);
   for (c = 0; c < channels; c++) {
-    /* per_ch rounds up to 64 bytes, so buf + TP_TAPS stays aligned */
+    /* per_ch is whole 64 bytes, so buf + TP_TAPS stays aligned */
     tp->ch[c].buf = (float *) p;
-    p += ((per_ch * sizeof (float) + 63) & ~(size_t) 63);
+    p += per_ch;
   }
   tp->tmp = (float *) p;
   tp->run = tp->tmp + TP_BLOCK;
