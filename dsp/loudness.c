@@ -7,9 +7,12 @@
  *
  *  - Hops.  The hop divides both the 400 ms and the 3 s windows exactly
  *    (see choose_hop ()), so momentary and short-term are exact window
- *    sums of the last M and S hop energies, re-added from a ring at every
- *    hop (no running sum, so no drift and no cancellation error after
- *    loud passages).  The maxima are taken over every hop.
+ *    sums of the last M and S hop energies, summed afresh at every hop
+ *    (no running sum, so no drift and no cancellation error after loud
+ *    passages): from a ring of hop energies and a ring of the sums of
+ *    whole groups of GROUP hops (each summed once, when complete), so a
+ *    window costs its partial groups at both ends and one term per whole
+ *    group.  The maxima are taken over every hop.
  *  - Quarters.  The 100 ms grid starts at the first frame; quarter k ends
  *    at frame round ((k + 1) rate / 10), so the grid never drifts even
  *    where 100 ms is not a whole number of frames.  Every completed
@@ -53,6 +56,9 @@
 #define HIST_GROUP 100
 #define HIST_GROUPS ((HIST_BINS + HIST_GROUP - 1) / HIST_GROUP)
 
+/* Hops per group of the window sums. */
+#define GROUP 10
+
 /* BS.1770 loudness of a (weighted) mean square. */
 #define LUFS(e) (-0.691 + 10.0 * log10 (e))
 
@@ -82,7 +88,10 @@ typedef struct
  *   frames           frames fed since reset;
  *   hop_fill, hop_acc     frames and weighted energy of the open hop;
  *   ring[], ring_pos      last s_hops hop energies (zeros before the
- *                         stream), ring_pos = slot of the oldest;
+ *                         stream), ring_pos = slot of the oldest, hop k
+ *                         in slot k % s_hops;
+ *   gsum[]                sums of the last n_groups whole groups of hops,
+ *                         group j (hops GROUP j ..) in slot j % n_groups;
  *   hops                  completed hops;
  *   m_energy, s_energy    mean squares of the latest windows;
  *   m_max, s_max          their maxima;
@@ -111,6 +120,8 @@ struct MstLoudness
   double hop_acc;
   double *ring;
   unsigned ring_pos;
+  double *gsum;
+  unsigned n_groups;
   unsigned long long hops;
   double m_energy, s_energy, m_max, s_max;
   unsigned long long quarters, q_start, q_end;
@@ -311,9 +322,12 @@ mst_loudness_new (unsigned rate, unsigned channels)
   m->e_abs = pow (10.0, (-70.0 + 0.691) / 10.0);
 
   m->ring = calloc (m->s_hops, sizeof (double));
+  /* every whole group inside the longest window, and the one before */
+  m->n_groups = m->s_hops / GROUP + 2;
+  m->gsum = calloc (m->n_groups, sizeof (double));
   m->sane = malloc (sizeof (double) * m->hop * channels);
   m->zeros = calloc ((size_t) m->hop * channels, sizeof (double));
-  if (!m->ring || !m->sane || !m->zeros)
+  if (!m->ring || !m->gsum || !m->sane || !m->zeros)
     goto fail;
 
   mst_loudness_reset (m);
@@ -405,6 +419,7 @@ mst_loudness_free (MstLoudness * m)
   if (!m)
     return;
   free (m->ring);
+  free (m->gsum);
   free (m->sane);
   free (m->zeros);
   free (m);
@@ -418,6 +433,7 @@ mst_loudness_reset (MstLoudness * m)
   m->hop_fill = 0;
   m->hop_acc = 0.0;
   memset (m->ring, 0, sizeof (double) * m->s_hops);
+  memset (m->gsum, 0, sizeof (double) * m->n_groups);
   m->ring_pos = 0;
   m->hops = 0;
   m->m_energy = m->s_energy = 0.0;
@@ -454,31 +470,52 @@ enum
   SRC_SILENCE,
 };
 
+/* Sum of the energies of hops [a, b] (b the newest, b - a < s_hops;
+ * a < 0: before the stream, silence). */
+static double
+window_sum (const MstLoudness * m, long long a, long long b)
+{
+  const unsigned n = m->s_hops;
+  double sum = 0.0;
+  long long k, ga, gb;
+
+  if (a < 0)
+    a = 0;
+  if (a > b)
+    return 0.0;
+  ga = a / GROUP;
+  gb = b / GROUP;
+  if (ga == gb) {
+    for (k = a; k <= b; k++)
+      sum += m->ring[k % n];
+    return sum;
+  }
+  for (k = a; k < (ga + 1) * GROUP; k++)
+    sum += m->ring[k % n];
+  for (k = ga + 1; k < gb; k++)
+    sum += m->gsum[k % m->n_groups];
+  for (k = gb * GROUP; k <= b; k++)
+    sum += m->ring[k % n];
+  return sum;
+}
+
 static void
 end_hop (MstLoudness * m)
 {
-  unsigned n = m->s_hops, older = n - m->m_hops, i, j;
-  double so = 0.0, sm = 0.0;
+  unsigned n = m->s_hops;
+  long long t = (long long) m->hops;    /* the hop that ends */
 
   m->ring[m->ring_pos] = m->hop_acc;
   m->ring_pos = m->ring_pos + 1 == n ? 0 : m->ring_pos + 1;
   m->hops++;
   m->hop_acc = 0.0;
   m->hop_fill = 0;
+  if (t % GROUP == GROUP - 1)
+    m->gsum[(t / GROUP) % m->n_groups] = window_sum (m, t - GROUP + 1, t);
 
-  /* oldest to newest: the first `older` slots are outside the momentary
-   * window */
-  j = m->ring_pos;
-  for (i = 0; i < older; i++) {
-    so += m->ring[j];
-    j = j + 1 == n ? 0 : j + 1;
-  }
-  for (; i < n; i++) {
-    sm += m->ring[j];
-    j = j + 1 == n ? 0 : j + 1;
-  }
-  m->m_energy = sm / ((double) m->m_hops * m->hop);
-  m->s_energy = (so + sm) / ((double) m->s_hops * m->hop);
+  m->m_energy = window_sum (m, t - m->m_hops + 1, t) /
+      ((double) m->m_hops * m->hop);
+  m->s_energy = window_sum (m, t - n + 1, t) / ((double) n * m->hop);
   if (m->m_energy > m->m_max)
     m->m_max = m->m_energy;
   if (m->s_energy > m->s_max)

@@ -559,6 +559,68 @@ GST_START_TEST (test_f32_f64_and_chunking)
 
 GST_END_TEST;
 
+/* Momentary and short-term at every hop are the mean squares of the last
+ * 400 ms and 3 s of hop energies, taken here from the K-weighting run hop
+ * by hop: within 1e-9 LU from the first hop on (windows reaching before
+ * the stream count silence), across a 0 dBFS passage and a -60 dBFS one
+ * after it (no residue of the loud hops once they left the window), at
+ * 48 kHz (10 ms hops) and 11.025 kHz (105-frame hops: 42 and 315 per
+ * window). */
+static void
+check_windows (unsigned rate)
+{
+  MstLoudness *m = mst_loudness_new (rate, 1);
+  unsigned hop = (unsigned) mst_loudness_segment_end (m);
+  unsigned mh = (unsigned) llround (0.4 * rate / hop);
+  unsigned sh = (unsigned) llround (3.0 * rate / hop);
+  size_t nh = (size_t) 12 * rate / hop, n = nh * hop, t, k;
+  double *x = g_new (double, n), *e = g_new0 (double, nh);
+  MstBiquadState st[MST_KWEIGHT_STATES];
+  MstKWeight kw;
+
+  fail_unless (mst_synth_music_f64 (x, n, 1, rate, -20.0, 9) == 0);
+  for (t = 0; t < n; t++) {
+    double sec = (double) t / rate;
+    if (sec >= 5.0 && sec < 6.0)
+      x[t] *= 10.0;
+    else if (sec >= 6.0)
+      x[t] *= 0.001;
+  }
+  fail_unless (mst_kweight_design (&kw, rate) == MST_OK);
+  mst_biquad_state_reset (st, MST_KWEIGHT_STATES);
+  for (t = 0; t < nh; t++)
+    mst_kweight_energy_f64 (&kw, st, x + t * hop, hop, 1, &e[t]);
+
+  for (t = 0; t < nh; t++) {
+    double sm = 0.0, ss = 0.0, want_m, want_s;
+    mst_loudness_add_f64 (m, x + t * hop, hop);
+    for (k = 0; k < sh && k <= t; k++) {
+      ss += e[t - k];
+      if (k < mh)
+        sm += e[t - k];
+    }
+    want_m = -0.691 + 10.0 * log10 (sm / ((double) mh * hop));
+    want_s = -0.691 + 10.0 * log10 (ss / ((double) sh * hop));
+    fail_unless (fabs (mst_loudness_momentary (m) - want_m) < 1e-9,
+        "%u Hz, hop %" G_GSIZE_FORMAT ": M %.12f want %.12f", rate, t,
+        mst_loudness_momentary (m), want_m);
+    fail_unless (fabs (mst_loudness_shortterm (m) - want_s) < 1e-9,
+        "%u Hz, hop %" G_GSIZE_FORMAT ": S %.12f want %.12f", rate, t,
+        mst_loudness_shortterm (m), want_s);
+  }
+  mst_loudness_free (m);
+  g_free (x);
+  g_free (e);
+}
+
+GST_START_TEST (test_window_sums)
+{
+  check_windows (48000);
+  check_windows (11025);
+}
+
+GST_END_TEST;
+
 /* Segment log: meter C takes runs of whole segments of g * x from meter
  * A's log of x and is fed the samples of the runs between them (in odd
  * pieces); it reads what meter B, fed every sample of g * x, reads:
@@ -816,6 +878,7 @@ loudness_suite (void)
   tcase_add_test (tc, test_nonfinite);
   tcase_add_test (tc, test_f32_f64_and_chunking);
   tcase_add_test (tc, test_log_replay);
+  tcase_add_test (tc, test_window_sums);
   tcase_add_test (tc, test_rates);
   tcase_add_test (tc, test_bounded_memory);
   return s;
