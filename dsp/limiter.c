@@ -2436,12 +2436,20 @@ detect_block (MstLimiter * lim, size_t n, float *env)
       memmove (x - LIM_PRIME, x + n - LIM_PRIME, LIM_PRIME * sizeof (float));
     }
   }
-  for (i = 0; i < n; i++) {
-    float e = 0.0f;
-    for (c = 0; c < nch; c++)
-      if (lim->env[c][i] > e)
-        e = lim->env[c][i];
-    env[i] = e;
+  /* linked: the bounds are non-negative and never NaN, so their largest
+   * bit pattern is the largest value */
+  if (nch == 1) {
+    memcpy (env, lim->env[0], n * sizeof (float));
+  } else if (nch == 2) {
+    mst_orc_absmax2_f32 (env, lim->env[0], lim->env[1], (int) n);
+  } else {
+    for (i = 0; i < n; i++) {
+      float e = 0.0f;
+      for (c = 0; c < nch; c++)
+        if (lim->env[c][i] > e)
+          e = lim->env[c][i];
+      env[i] = e;
+    }
   }
   lim->det_step += n;
 }
