@@ -562,7 +562,7 @@ pipe_quiet (const LimPipe * p)
  * stays all zero, s = 1.0), with the release towards 1.0 as the only
  * motion (no chain of dependent steps: see rel_step).  Fills gv, unless g
  * is 1.0 from the start (every gain 1.0), and the block statistics
- * against the peaks md. */
+ * (the output peak against the peaks md, none when md is NULL). */
 static void
 pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
     double *gv, const float *md, LimBlockStats * bs)
@@ -618,10 +618,12 @@ pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
           /* the statistics of the run: u falls, so g rises and the run's
            * smallest gain is its first (two maxima break the chain) */
           double om2 = om;
-          size_t h;
+          size_t h = j;
 
           gm = gv[i] < gm ? gv[i] : gm;
-          for (h = 0; h + 1 < j; h += 2) {
+          if (md)
+            h = 0;
+          for (; h + 1 < j; h += 2) {
             double o0 = gv[i + h] * md[i + h], o1 =
                 gv[i + h + 1] * md[i + h + 1];
             om = o0 > om ? o0 : om;
@@ -643,7 +645,8 @@ pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
       }
       rel_step (p, lim, t + i, &g, &avg);
       gv[i] = g;
-      om = g * md[i] > om ? g * md[i] : om;
+      if (md)
+        om = g * md[i] > om ? g * md[i] : om;
       gm = g < gm ? g : gm;
       n1 += g == 1.0;
       i++;
@@ -652,7 +655,7 @@ pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
       gv[k] = 1.0;
   }
   /* the frames at gain 1.0 from step i on */
-  if (i < n) {
+  if (i < n && md) {
     double m = abs_max (md + i, n - i);
     om = m > om ? m : om;
   }
@@ -679,7 +682,7 @@ pipe_run (LimPipe * p, const MstLimiter * lim, uint64_t t, unsigned win,
   unsigned bpos = p->box_pos, nz = p->box_nz;
   double bsum = p->box_sum, g = p->g, avg = p->avg;
   double msum = p->m_sum, merr = p->m_err;
-  double om = md ? bs->out_max : 0.0, gm = md ? bs->gain_min : 1.0;
+  double om = bs ? bs->out_max : 0.0, gm = bs ? bs->gain_min : 1.0;
   size_t i, n1 = 0;
 
   for (i = 0; i < n; i++, t++) {
@@ -761,13 +764,14 @@ pipe_run (LimPipe * p, const MstLimiter * lim, uint64_t t, unsigned win,
         avg += a_avg * (g - avg);
     }
     gv[i] = g;
-    if (md) {
-      om = g * md[i] > om ? g * md[i] : om;
+    if (bs) {
+      if (md)
+        om = g * md[i] > om ? g * md[i] : om;
       gm = g < gm ? g : gm;
       n1 += g == 1.0;
     }
   }
-  if (md) {
+  if (bs) {
     bs->out_max = om;
     bs->gain_min = gm;
     bs->n_one += n1;
@@ -1896,11 +1900,14 @@ link_max (float *const *src, unsigned nsrc, float *out, float *tmp, size_t n)
  * bounds lim->env[c] and peaks lim->pk[c] (c < nenv: channels, or 1 in
  * envelope mode where env[0] stands for every channel; env_is_pk: the
  * bounds are the peaks, lim->pk is not filled; pk_max: the largest peak,
- * < 0 when unknown); fills lim->gain[p][0..n) for p < npipes.
+ * < 0 when unknown); fills lim->gain[p][0..n) for p < npipes.  peaks 0
+ * (linked gains only): no output peak statistics, whose delay rings are
+ * then left as they are.
  * Returns 1 when every gain is exactly 1.0 (then lim->gain may not be
  * filled). */
 static int
-gains (MstLimiter * lim, size_t n, unsigned nenv, int env_is_pk, float pk_max)
+gains (MstLimiter * lim, size_t n, unsigned nenv, int env_is_pk, float pk_max,
+    int peaks)
 {
   unsigned nch = lim->channels, c, p;
   float ceil_f = (float) lim->ceiling;
@@ -1949,11 +1956,14 @@ gains (MstLimiter * lim, size_t n, unsigned nenv, int env_is_pk, float pk_max)
 
   if (lim->npipes == 1) {
     LimPipe *pp = &lim->pipes[0];
-    float *md = lim->hfw;
+    float *md = peaks ? lim->hfw : NULL;
     LimBlockStats bs;
 
     /* the linked peak delayed by the lookahead, to meet its gain */
-    pos = delay_block (lim->pk_ring, la, pos, ml, md, n);
+    if (peaks)
+      pos = delay_block (lim->pk_ring, la, pos, ml, md, n);
+    else
+      pos = (unsigned) ((pos + n) % la);
     bs.out_max = out_max;
     bs.gain_min = gain_min;
     bs.n_one = 0;
@@ -1972,7 +1982,7 @@ gains (MstLimiter * lim, size_t n, unsigned nenv, int env_is_pk, float pk_max)
     n_one = bs.n_one;
     g = pp->g;
     /* the per-channel peaks go along, for the per-channel statistics */
-    for (c = 0; c < nch; c++) {
+    for (c = 0; c < nch && peaks; c++) {
       const float *pc = nenv == 1 ? ml : env_is_pk ? lim->env[c] : lim->pk[c];
       if (pc != ml && mmax >= FLT_MAX) {
         float *m_sat = lim->elink;
@@ -2202,7 +2212,7 @@ process (MstLimiter * lim, const void *in, void *out, size_t frames, int f64,
     if (env) {
       scale_env (lim, env, env_scale, n);
       env += n;
-      unity = gains (lim, n, 1, 1, -1.0f);
+      unity = gains (lim, n, 1, 1, -1.0f, 1);
       if (out_scale != 1.0) {
         scale_gains (lim, n, unity, out_scale);
         unity = 0;
@@ -2225,7 +2235,7 @@ process (MstLimiter * lim, const void *in, void *out, size_t frames, int f64,
       } else {
         sample_peaks (lim, n);
       }
-      unity = gains (lim, n, nch, env_is_pk, pk_max);
+      unity = gains (lim, n, nch, env_is_pk, pk_max, 1);
     }
 
     rp = (lim->ring_pos + lim->ring_len - lat) % lim->ring_len;
@@ -2323,7 +2333,7 @@ mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
     int unity;
 
     scale_env (lim, env, scale, len);
-    unity = gains (lim, len, 1, 1, -1.0f);
+    unity = gains (lim, len, 1, 1, -1.0f, 0);
     if (gain) {
       /* pipe 0's gains (scale_gains () into gain) */
       if (unity) {

@@ -178,7 +178,8 @@ void mst_limiter_process_env_scaled_f64 (MstLimiter * lim,
  * frames ahead of the input (the first `latency` gains, those of the
  * frames before the stream, dropped), mst_limiter_apply_gains_* on the
  * input frames gives process_env_scaled's output, bit for bit, without
- * its delay.  Statistics as process_env.  Use from a reset, not
+ * its delay.  Statistics as process_env, except output_peak, which
+ * env_gains does not keep.  Use from a reset, not
  * alternating with the process calls.  apply_gains: out[i] = in[i] times
  * gain[i] for every channel of frame i (in NULL: silence), non-finite
  * samples counting as 0 and F64 beyond the float range clamped, as the
