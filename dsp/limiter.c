@@ -2321,11 +2321,12 @@ mst_limiter_process_env_scaled_f64 (MstLimiter * lim, const double *in,
   mst_fp_mode_restore (fp_mode);
 }
 
-void
+size_t
 mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
     double scale, double *gain)
 {
   MstFpMode fp_mode = mst_fp_mode_save ();
+  size_t done = 0, reduced = 0;
 
   lim->mode = LIM_MODE_ENV;
   while (n > 0) {
@@ -2334,6 +2335,15 @@ mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
 
     scale_env (lim, env, scale, len);
     unity = gains (lim, len, 1, 1, -1.0f, 0);
+    if (!unity) {
+      /* the last gain under 1.0 */
+      size_t i = len;
+      while (i > 0 && lim->gain[0][i - 1] == 1.0)
+        i--;
+      if (i > 0)
+        reduced = done + i;
+    }
+    done += len;
     if (gain) {
       /* pipe 0's gains (scale_gains () into gain) */
       if (unity) {
@@ -2350,6 +2360,7 @@ mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
     n -= len;
   }
   mst_fp_mode_restore (fp_mode);
+  return reduced;
 }
 
 /* output_f32 / output_f64 with every gain applied (scaled gains: no frame

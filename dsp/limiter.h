@@ -179,12 +179,14 @@ void mst_limiter_process_env_scaled_f64 (MstLimiter * lim,
  * frames before the stream, dropped), mst_limiter_apply_gains_* on the
  * input frames gives process_env_scaled's output, bit for bit, without
  * its delay.  Statistics as process_env, except output_peak, which
- * env_gains does not keep.  Use from a reset, not
+ * env_gains does not keep.  Returns how many of the n steps run up to
+ * the last whose limiter gain is under 1.0 (0: none; every gain is then
+ * exactly scale).  Use from a reset, not
  * alternating with the process calls.  apply_gains: out[i] = in[i] times
  * gain[i] for every channel of frame i (in NULL: silence), non-finite
  * samples counting as 0 and F64 beyond the float range clamped, as the
  * delay line takes them; out may be in. */
-void mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
+size_t mst_limiter_env_gains (MstLimiter * lim, const float *env, size_t n,
     double scale, double *gain);
 void mst_limiter_apply_gains_f32 (const float *in, float *out,
     size_t frames, unsigned channels, const double *gain);

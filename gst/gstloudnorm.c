@@ -1578,7 +1578,7 @@ gst_loudnorm_file_meter_logged (GstLoudnorm * self)
 
   while (pos < total) {
     guint64 end = MIN (mst_loudness_segment_end (self->out_meter), total);
-    guint64 n = end - pos, i;
+    guint64 n = end - pos, reduced;
     gboolean dirty = FALSE;
 
     if (n > cap) {
@@ -1586,15 +1586,12 @@ gst_loudnorm_file_meter_logged (GstLoudnorm * self)
       g = g_renew (gdouble, g, cap);
       out = g_realloc (out, cap * self->bpf);
     }
-    mst_limiter_env_gains (self->lim, self->env + self->latency + pos, n,
-        self->gain_lin, g);
-    for (i = 0; i < n; i++) {
-      if (g[i] != self->gain_lin) {
-        dirty = TRUE;
-        last_dirty = pos + i;
-      }
+    reduced = mst_limiter_env_gains (self->lim, self->env + self->latency +
+        pos, n, self->gain_lin, g);
+    if (reduced > 0) {
+      dirty = any_dirty = TRUE;
+      last_dirty = pos + reduced - 1;
     }
-    any_dirty |= dirty;
     if (!dirty && !(any_dirty && pos <= last_dirty + settle)
         && mst_loudness_add_logged (self->out_meter, self->in_log, scale,
             n) == MST_OK) {

@@ -1294,7 +1294,8 @@ GST_START_TEST (test_env_gains)
       MstLimiter *la = mst_limiter_new (rate, nch, 5.0);
       MstLimiter *lb = mst_limiter_new (rate, nch, 5.0);
       unsigned lat = mst_limiter_latency (ld);
-      size_t frames = rate, total = frames + lat, i, pos, b;
+      size_t frames = rate, total = frames + lat, i, pos, b, nred = 0;
+      size_t ncalls = 0;
       double *xd = g_new0 (double, total * nch), *ad = g_new0 (double,
           total * nch), *bd = g_new0 (double, total * nch);
       float *xf = g_new0 (float, total * nch), *af = g_new0 (float,
@@ -1329,8 +1330,15 @@ GST_START_TEST (test_env_gains)
       mst_limiter_env_gains (lb, env, lat, sc, g);
       for (pos = 0, b = 3; pos < frames; pos += MIN (sizes[b], frames - pos),
           b = (b + 1) % G_N_ELEMENTS (sizes)) {
-        size_t n = MIN (sizes[b], frames - pos);
-        mst_limiter_env_gains (lb, env + lat + pos, n, sc, g);
+        size_t n = MIN (sizes[b], frames - pos), k;
+        size_t red = mst_limiter_env_gains (lb, env + lat + pos, n, sc, g);
+        /* it says how far the reduced gains reach */
+        for (k = n; k > 0 && g[k - 1] == sc; k--);
+        fail_unless (red == k, "at %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT
+            " steps to the last reduced gain, want %" G_GSIZE_FORMAT, pos,
+            red, k);
+        nred += red > 0;
+        ncalls++;
         if (f64)
           mst_limiter_apply_gains_f64 (xd + pos * nch, bd + pos * nch, n,
               nch, g);
@@ -1343,6 +1351,26 @@ GST_START_TEST (test_env_gains)
       fail_unless (sb.gain_min < mst_db_to_lin (-6.0), "%u channels: gain "
           "%g", nch, sb.gain_min);
       fail_unless (sa.gain_min == sb.gain_min);
+      /* then a silent envelope: the release runs out, and from then on
+       * no call reduces */
+      {
+        float *zero = g_new0 (float, 4096);
+        size_t k, red, last = 0;
+        for (b = 0; b < 150; b++) {
+          red = mst_limiter_env_gains (lb, zero, 4096, sc, g);
+          for (k = 4096; k > 0 && g[k - 1] == sc; k--);
+          fail_unless (red == k);
+          nred += red > 0;
+          ncalls++;
+          if (red > 0)
+            last = b;
+        }
+        fail_unless (last > 0 && last < 149, "release to call %" G_GSIZE_FORMAT,
+            last);
+        g_free (zero);
+      }
+      fail_unless (nred > 0 && nred < ncalls, "%" G_GSIZE_FORMAT " of %"
+          G_GSIZE_FORMAT " calls reduce", nred, ncalls);
       for (i = 0; i < frames * nch; i++)
         fail_unless (f64 ? isfinite (bd[i]) : isfinite (bf[i]));
       if (f64)
