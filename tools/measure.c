@@ -75,6 +75,11 @@ struct _GmStats
   gdouble sum_lr, sum_ll, sum_rr;
   guint64 frames;
   guint channels;
+  /* the caps of the buffers probed last: their channels when they are
+   * F32 (else 0) */
+  GstCaps *caps;
+  guint caps_channels;
+  gint rate;
 
   GstFFTF32 *fft;
   gfloat *window;
@@ -119,6 +124,7 @@ gm_stats_free (GmStats * s)
 {
   if (!s)
     return;
+  gst_clear_caps (&s->caps);
   if (s->fft)
     gst_fft_f32_free (s->fft);
   g_free (s->window);
@@ -184,17 +190,32 @@ static void
 stats_add (GmStats * s, const gfloat * x, gsize frames, guint channels)
 {
   gdouble sum_sq = 0.0, lr = 0.0, ll = 0.0, rr = 0.0;
-  gsize i;
+  gsize i = 0;
 
   s->channels = channels;
   if (channels >= 2) {
-    for (i = 0; i < frames; i++) {
+    /* four sums of each, so that no addition waits for the one before */
+    gdouble a[4] = { 0.0 }, b[4] = { 0.0 }, c[4] = { 0.0 };
+    guint k;
+
+    for (; i + 4 <= frames; i += 4)
+      for (k = 0; k < 4; k++) {
+        gdouble l = x[(i + k) * channels], r = x[(i + k) * channels + 1];
+
+        a[k] += l * r;
+        b[k] += l * l;
+        c[k] += r * r;
+      }
+    for (; i < frames; i++) {
       gdouble l = x[i * channels], r = x[i * channels + 1];
 
-      lr += l * r;
-      ll += l * l;
-      rr += r * r;
+      a[0] += l * r;
+      b[0] += l * l;
+      c[0] += r * r;
     }
+    lr = (a[0] + a[1]) + (a[2] + a[3]);
+    ll = (b[0] + b[1]) + (b[2] + b[3]);
+    rr = (c[0] + c[1]) + (c[2] + c[3]);
   }
   if (channels == 2) {
     sum_sq = ll + rr;
@@ -222,11 +243,16 @@ stats_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (!caps)
     return GST_PAD_PROBE_OK;
-  if (gst_audio_info_from_caps (&ai, caps)
-      && GST_AUDIO_INFO_FORMAT (&ai) == GST_AUDIO_FORMAT_F32
-      && GST_AUDIO_INFO_CHANNELS (&ai) > 0
-      && gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    guint ch = GST_AUDIO_INFO_CHANNELS (&ai);
+  if (caps != s->caps) {
+    /* parsed once per caps, not per buffer */
+    gst_caps_replace (&s->caps, caps);
+    s->caps_channels = gst_audio_info_from_caps (&ai, caps)
+        && GST_AUDIO_INFO_FORMAT (&ai) == GST_AUDIO_FORMAT_F32
+        ? GST_AUDIO_INFO_CHANNELS (&ai) : 0;
+    s->rate = s->caps_channels > 0 ? GST_AUDIO_INFO_RATE (&ai) : 0;
+  }
+  if (s->caps_channels > 0 && gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    guint ch = s->caps_channels;
 
     if (s->stride == 0) {
       gint64 dur = -1;
@@ -234,7 +260,7 @@ stats_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
       s->stride = 1;
       if (gst_pad_query_duration (pad, GST_FORMAT_TIME, &dur) && dur > 0) {
-        frames = gst_util_uint64_scale_int (dur, GST_AUDIO_INFO_RATE (&ai),
+        frames = gst_util_uint64_scale_int (dur, s->rate,
             GST_SECOND) / GM_FFT_SIZE;
         s->stride = MAX (1, (frames + GM_FFT_MAX_BLOCKS - 1)
             / GM_FFT_MAX_BLOCKS);
