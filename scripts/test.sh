@@ -7,8 +7,8 @@
 #   3. build/ benchmarks, shortened:              meson test --benchmark
 #   4. build-plainc/ (-Dorc=disabled -Dwerror=true): meson test
 #      (the kernels compiled as plain C)
-#   5. build-asan/ (gcc, -Db_sanitize=address,undefined): the stress and
-#      elements suites with AddressSanitizer, LeakSanitizer and
+#   5. build-asan/ (gcc, -Db_sanitize=address,undefined): the stress,
+#      elements and dsp suites with AddressSanitizer, LeakSanitizer and
 #      UndefinedBehaviorSanitizer, failing on any finding (see
 #      docs/reliability.md, "Sanitizers")
 #   6. fuzz: scripts/fuzz.sh, every dsp module's libFuzzer target with
@@ -169,14 +169,14 @@ if build build-asan -Db_sanitize=address,undefined \
     asan=$asan:fast_unwind_on_malloc=0
     lsan=suppressions=$top/tests/stress/lsan.supp:print_suppressions=0
     # timeouts x5: the sanitizers make the tests 2 to 5 times slower
-    suite "stress and elements (ASan, LSan, UBSan)" build-asan \
+    suite "stress, elements and dsp (ASan, LSan, UBSan)" build-asan \
       testlog-sanitize GST_REGISTRY_FORK=no \
       "GST_PLUGIN_SYSTEM_PATH_1_0=$top/$SANITIZE_PLUGIN_DIR" \
       ORC_CODE=backup G_SLICE=always-malloc G_DEBUG=gc-friendly \
       "ASAN_OPTIONS=$asan" "LSAN_OPTIONS=$lsan" \
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       CK_TIMEOUT_MULTIPLIER=5 \
-      -- --suite stress --suite elements --timeout-multiplier 5
+      -- --suite stress --suite elements --suite dsp --timeout-multiplier 5
   else
     echo "FAILED: linking the system plugins into $SANITIZE_PLUGIN_DIR"
     failed=$((failed + 1))
