@@ -29,6 +29,11 @@ enum
  * thread-safe; call before the first _new() of any module. */
 void mst_dsp_init (void);
 
+/* How many of the n samples are Inf or NaN (the F32 count is an ORC
+ * kernel: no branch per sample). */
+size_t mst_count_nonfinite_f32 (const float *x, size_t n);
+size_t mst_count_nonfinite_f64 (const double *x, size_t n);
+
 /* dB <-> linear amplitude.  mst_lin_to_db (0) is -INFINITY. */
 static inline double
 mst_db_to_lin (double db)

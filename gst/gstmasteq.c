@@ -550,25 +550,12 @@ gst_masteq_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
-/* TRUE when n samples hold an Inf or NaN (x - x is 0 only when x is
- * finite). */
+/* TRUE when n samples hold an Inf or NaN. */
 static gboolean
 has_nonfinite (gconstpointer data, gsize n, gboolean f64)
 {
-  gsize i;
-
-  if (f64) {
-    const gdouble *x = data;
-    for (i = 0; i < n; i++)
-      if (x[i] - x[i] != 0.0)
-        return TRUE;
-  } else {
-    const gfloat *x = data;
-    for (i = 0; i < n; i++)
-      if (x[i] - x[i] != 0.0f)
-        return TRUE;
-  }
-  return FALSE;
+  return (f64 ? mst_count_nonfinite_f64 (data, n)
+      : mst_count_nonfinite_f32 (data, n)) > 0;
 }
 
 static void

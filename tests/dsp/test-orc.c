@@ -13,6 +13,7 @@
 #include <gst/check/gstcheck.h>
 
 #include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -352,8 +353,29 @@ GST_START_TEST (test_count_nonfinite)
       /* the twin itself must see what we planted */
       if (n > 3)
         fail_unless (want >= 1);
+      /* and the helper the elements use */
+      fail_unless_equals_int ((int) mst_count_nonfinite_f32 (s, n), want);
     }
   }
+}
+
+GST_END_TEST;
+
+/* mst_count_nonfinite_f64: Inf, -Inf and NaN counted, the largest and
+ * the smallest doubles not. */
+GST_START_TEST (test_count_nonfinite_f64)
+{
+  double x[1003];
+  size_t i;
+
+  for (i = 0; i < G_N_ELEMENTS (x); i++)
+    x[i] = i % 3 == 0 ? DBL_MAX : i % 3 == 1 ? -DBL_MIN : 0.5;
+  fail_unless_equals_int ((int) mst_count_nonfinite_f64 (x, 1003), 0);
+  x[0] = INFINITY;
+  x[500] = -INFINITY;
+  x[1002] = NAN;
+  fail_unless_equals_int ((int) mst_count_nonfinite_f64 (x, 1003), 3);
+  fail_unless_equals_int ((int) mst_count_nonfinite_f64 (x, 1002), 2);
 }
 
 GST_END_TEST;
@@ -414,6 +436,7 @@ orc_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_scale);
   tcase_add_test (tc, test_fir8);
+  tcase_add_test (tc, test_count_nonfinite_f64);
   tcase_add_test (tc, test_mac8);
   tcase_add_test (tc, test_mac8_absmax);
   tcase_add_test (tc, test_absmax2);
