@@ -194,28 +194,31 @@ stats_add (GmStats * s, const gfloat * x, gsize frames, guint channels)
 
   s->channels = channels;
   if (channels >= 2) {
-    /* four sums of each, so that no addition waits for the one before */
-    gdouble a[4] = { 0.0 }, b[4] = { 0.0 }, c[4] = { 0.0 };
-    guint k;
+    /* two sums of each (even and odd frames) in registers, so that no
+     * addition waits for the one before */
+    gdouble a0 = 0.0, a1 = 0.0, b0 = 0.0, b1 = 0.0, c0 = 0.0, c1 = 0.0;
 
-    for (; i + 4 <= frames; i += 4)
-      for (k = 0; k < 4; k++) {
-        gdouble l = x[(i + k) * channels], r = x[(i + k) * channels + 1];
+    for (; i + 2 <= frames; i += 2) {
+      const gfloat *f = x + i * channels;
+      gdouble l0 = f[0], r0 = f[1], l1 = f[channels], r1 = f[channels + 1];
 
-        a[k] += l * r;
-        b[k] += l * l;
-        c[k] += r * r;
-      }
-    for (; i < frames; i++) {
+      a0 += l0 * r0;
+      b0 += l0 * l0;
+      c0 += r0 * r0;
+      a1 += l1 * r1;
+      b1 += l1 * l1;
+      c1 += r1 * r1;
+    }
+    if (i < frames) {
       gdouble l = x[i * channels], r = x[i * channels + 1];
 
-      a[0] += l * r;
-      b[0] += l * l;
-      c[0] += r * r;
+      a0 += l * r;
+      b0 += l * l;
+      c0 += r * r;
     }
-    lr = (a[0] + a[1]) + (a[2] + a[3]);
-    ll = (b[0] + b[1]) + (b[2] + b[3]);
-    rr = (c[0] + c[1]) + (c[2] + c[3]);
+    lr = a0 + a1;
+    ll = b0 + b1;
+    rr = c0 + c1;
   }
   if (channels == 2) {
     sum_sq = ll + rr;
