@@ -640,6 +640,19 @@ run_chunk (MstLoudness * m, const void *x, int kind, size_t n)
   return bad;
 }
 
+/* After a chunk: close the segment, hop and quarter that end at
+ * m->frames. */
+static void
+end_boundaries (MstLoudness * m)
+{
+  if (m->hop_fill == m->hop || m->frames == m->q_end)
+    end_segment (m);
+  if (m->hop_fill == m->hop)
+    end_hop (m);
+  if (m->frames == m->q_end)
+    end_quarter (m);
+}
+
 static size_t
 add_frames (MstLoudness * m, const void *x, int kind, size_t frames)
 {
@@ -667,13 +680,7 @@ add_frames (MstLoudness * m, const void *x, int kind, size_t frames)
       x = (const float *) x + n * ch;
     else if (kind == SRC_F64)
       x = (const double *) x + n * ch;
-
-    if (m->hop_fill == m->hop || m->frames == m->q_end)
-      end_segment (m);
-    if (m->hop_fill == m->hop)
-      end_hop (m);
-    if (m->frames == m->q_end)
-      end_quarter (m);
+    end_boundaries (m);
   }
   return bad;
 }
@@ -714,11 +721,7 @@ mst_loudness_add_logged (MstLoudness * m, const MstLoudnessLog * log,
     m->seg_acc += e;
     m->frames += n;
     m->hop_fill += n;
-    end_segment (m);
-    if (m->hop_fill == m->hop)
-      end_hop (m);
-    if (m->frames == m->q_end)
-      end_quarter (m);
+    end_boundaries (m);
   }
   /* the state after the last one */
   st = log->state + k * nst;
