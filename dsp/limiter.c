@@ -617,23 +617,23 @@ pipe_release (LimPipe * p, const MstLimiter * lim, uint64_t t, size_t n,
         if (j > 0) {
           /* the statistics of the run: u falls, so g rises and the run's
            * smallest gain is its first (two maxima break the chain) */
-          double om2 = om;
-          size_t h = j;
-
           gm = gv[i] < gm ? gv[i] : gm;
-          if (md)
-            h = 0;
-          for (; h + 1 < j; h += 2) {
-            double o0 = gv[i + h] * md[i + h], o1 =
-                gv[i + h + 1] * md[i + h + 1];
-            om = o0 > om ? o0 : om;
-            om2 = o1 > om2 ? o1 : om2;
+          if (md) {
+            double om2 = om;
+            size_t h;
+
+            for (h = 0; h + 1 < j; h += 2) {
+              double o0 = gv[i + h] * md[i + h];
+              double o1 = gv[i + h + 1] * md[i + h + 1];
+              om = o0 > om ? o0 : om;
+              om2 = o1 > om2 ? o1 : om2;
+            }
+            if (h < j) {
+              double o0 = gv[i + h] * md[i + h];
+              om = o0 > om ? o0 : om;
+            }
+            om = om2 > om ? om2 : om;
           }
-          if (h < j) {
-            double o0 = gv[i + h] * md[i + h];
-            om = o0 > om ? o0 : om;
-          }
-          om = om2 > om ? om2 : om;
           p->rel_u = u;
           if (ar) {
             p->rel_v = v;

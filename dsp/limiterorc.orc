@@ -1,6 +1,7 @@
 # gst-mastering ORC kernels of the limiter (limiter.c): the final
-# gain * delayed-audio multiply and the scaled envelope of env mode.  Stateless maps only; the gain recursions
-# stay in C.  Plain-C twins in tests/dsp/test-limiter.c.
+# gain * delayed-audio multiply and the scaled envelope of env mode.
+# Stateless maps only; the gain recursions stay in C.  Plain-C twins in
+# tests/dsp/test-limiter.c.
 #
 # ORC float rules apply: denormal inputs and results are flushed to zero.
 # limiter.c therefore copies frames whose gain is exactly 1.0 instead of
