@@ -1516,6 +1516,20 @@ gst_loudnorm_file_flush (GstLoudnorm * self, GstBuffer ** out,
   return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
 }
 
+/* Streaming thread, file mode: `frames` frames at data (NULL: silence)
+ * times the gains g into out, in the stream's format. */
+static void
+gst_loudnorm_apply_gains (GstLoudnorm * self, const guint8 * data,
+    guint8 * out, guint64 frames, const gdouble * g)
+{
+  if (self->is_f64)
+    mst_limiter_apply_gains_f64 ((const double *) data, (double *) out, frames,
+        self->channels, g);
+  else
+    mst_limiter_apply_gains_f32 ((const float *) data, (float *) out, frames,
+        self->channels, g);
+}
+
 /* Streaming thread, file mode with the envelope: `frames` input frames
  * at data (NULL: silence), at frame env_pos of the held stream, into out
  * (which may be data) through the gain and the limiter without its delay:
@@ -1534,12 +1548,7 @@ gst_loudnorm_file_run (GstLoudnorm * self, const guint8 * data, guint8 * out,
 
     mst_limiter_env_gains (self->lim, self->env + self->latency +
         self->env_pos, n, self->gain_lin, g);
-    if (self->is_f64)
-      mst_limiter_apply_gains_f64 ((const double *) data, (double *) out, n,
-          self->channels, g);
-    else
-      mst_limiter_apply_gains_f32 ((const float *) data, (float *) out, n,
-          self->channels, g);
+    gst_loudnorm_apply_gains (self, data, out, n, g);
     self->env_pos += n;
     if (data)
       data += n * self->bpf;
@@ -1612,14 +1621,8 @@ gst_loudnorm_file_meter_logged (GstLoudnorm * self)
         if (k > 0) {
           mapped = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)
               && gst_buffer_map (buf, &im, GST_MAP_READ);
-          if (self->is_f64)
-            mst_limiter_apply_gains_f64 (mapped ? (const double *) (im.data +
-                    off * self->bpf) : NULL, (double *) (out + done *
-                    self->bpf), k, self->channels, g + done);
-          else
-            mst_limiter_apply_gains_f32 (mapped ? (const float *) (im.data +
-                    off * self->bpf) : NULL, (float *) (out + done *
-                    self->bpf), k, self->channels, g + done);
+          gst_loudnorm_apply_gains (self, mapped ? im.data + off * self->bpf
+              : NULL, out + done * self->bpf, k, g + done);
           if (mapped)
             gst_buffer_unmap (buf, &im);
           done += k;
